@@ -1,0 +1,89 @@
+# Safeguard Learn. The two commands: make run, make test.
+#
+# Without DATABASE_URL, a private PostgreSQL cluster under var/ is created
+# and started; with it, that server is used and nothing is created.
+
+SHELL		:= /bin/sh
+TOP		:= $(CURDIR)
+VAR		:= $(TOP)/var
+SOURCES		:= $(wildcard src/*.c src/*.h assets/* assets/*/*) conf/build.conf
+SGCTL		:= build/sgctl
+
+ifeq ($(strip $(DATABASE_URL)),)
+DEV_DB_URL	:= $(shell scripts/db url safeguard)
+TEST_DB_URL	:= $(shell scripts/db url safeguard_test)
+EMBEDDED	:= 1
+else
+DEV_DB_URL	:= $(DATABASE_URL)
+TEST_DB_URL	:= $(DATABASE_URL)
+EMBEDDED	:= 0
+endif
+
+export SG_VAR_DIR := $(VAR)
+
+.PHONY: all run test deps deps-all db db-stop migrate seed keys build \
+	test-unit test-api test-e2e bench bench-soak clean fmt lint
+
+all: build
+
+deps:
+	@scripts/install-deps run
+
+deps-all:
+	@scripts/install-deps all
+
+db:
+ifeq ($(EMBEDDED),1)
+	@scripts/db start safeguard
+else
+	@echo "db: using DATABASE_URL"
+endif
+
+db-stop:
+	@scripts/db stop
+
+migrate: db
+	@DATABASE_URL='$(DEV_DB_URL)' scripts/migrate
+
+seed: migrate $(SGCTL)
+	@DATABASE_URL='$(DEV_DB_URL)' scripts/seed
+
+keys:
+	@scripts/keys
+
+build: build/dev/app.so
+
+build/%/app.so: $(SOURCES)
+	@scripts/build-app $*
+
+$(SGCTL): scripts/sgctl.c src/password.c src/password.h
+	@mkdir -p build
+	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ scripts/sgctl.c src/password.c -lsodium
+
+run: deps
+	@$(MAKE) --no-print-directory seed keys build/dev/app.so
+	@echo "run: serving http://127.0.0.1:8888 (Ctrl-C stops)"
+	@DATABASE_URL='$(DEV_DB_URL)' exec kore -f -n -r -c conf/dev.conf
+
+test: deps-all
+	@$(MAKE) --no-print-directory db keys $(SGCTL) build/test/app.so
+	@DATABASE_URL='$(TEST_DB_URL)' EMBEDDED=$(EMBEDDED) scripts/run-tests
+
+test-unit: $(SGCTL)
+	@scripts/run-tests unit
+
+test-api: db keys $(SGCTL) build/test/app.so
+	@DATABASE_URL='$(TEST_DB_URL)' EMBEDDED=$(EMBEDDED) scripts/run-tests api
+
+test-e2e: db keys $(SGCTL) build/test/app.so
+	@DATABASE_URL='$(TEST_DB_URL)' EMBEDDED=$(EMBEDDED) scripts/run-tests e2e
+
+clean:
+	rm -rf build out
+
+fmt:
+	clang-format -i src/*.c src/*.h scripts/*.c tests/unit/*.c
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability \
+		--suppress=missingIncludeSystem -I src src

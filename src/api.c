@@ -1,0 +1,138 @@
+/*
+ * The JSON API's route table and dispatcher.
+ *
+ * Kore hands every /api/ request to api_dispatch(). The first call matches
+ * the path and method against the table, authenticates the caller as the
+ * route demands, and runs the handler; later calls (after a database
+ * statement or a task completes) drive the work in flight. Each route names
+ * the role it needs: there is no default, so none can forget it.
+ */
+
+#include "platform.h"
+#include "handlers.h"
+
+#define GET	HTTP_METHOD_GET
+#define POST	HTTP_METHOD_POST
+#define PUT	HTTP_METHOD_PUT
+#define PATCH	HTTP_METHOD_PATCH
+#define DELETE	HTTP_METHOD_DELETE
+
+static const struct api_route	api_routes[] = {
+	{ GET,		"/api/v1/meta",		AUTH_PUBLIC,	meta_get },
+	{ 0,		NULL,			0,		NULL },
+};
+
+static const struct api_route	*api_match(struct http_request *,
+				    struct api_req *, int *);
+static int	api_match_pattern(const char *, const char *,
+		    struct api_req *);
+static int	api_resume(struct http_request *, struct api_req *);
+
+int
+api_dispatch(struct http_request *req)
+{
+	struct api_req		*ar;
+	int			path_known;
+
+	ar = reqctx_get(req);
+	if (ar->route != NULL)
+		return (api_resume(req, ar));
+
+	if ((ar->route = api_match(req, ar, &path_known)) == NULL) {
+		if (path_known) {
+			reply_error(req, 405, "method_not_allowed",
+			    "This path does not take that method.", NULL);
+		} else {
+			reply_error(req, 404, "not_found",
+			    "There is nothing at this address.", NULL);
+		}
+		return (KORE_RESULT_OK);
+	}
+
+	if (!session_authenticate(req, ar, ar->route->auth))
+		return (KORE_RESULT_OK);
+
+	return (ar->route->handler(req, ar));
+}
+
+/* Called on every wakeup once a handler has started work. */
+static int
+api_resume(struct http_request *req, struct api_req *ar)
+{
+	api_step	next;
+
+	if (ar->sql_active)
+		return (db_progress(req, ar));
+
+	if (ar->task_active) {
+		if (kore_task_state(&ar->task) != KORE_TASK_STATE_FINISHED)
+			return (KORE_RESULT_RETRY);
+		next = ar->next;
+		ar->next = NULL;
+		return (next(req, ar));
+	}
+
+	/* Nothing in flight: the handler already answered. */
+	return (KORE_RESULT_OK);
+}
+
+const char *
+api_param(struct api_req *ar, int idx)
+{
+	if (idx < 0 || idx >= ar->nparams)
+		return ("");
+	return (ar->params[idx]);
+}
+
+static const struct api_route *
+api_match(struct http_request *req, struct api_req *ar, int *path_known)
+{
+	const struct api_route	*r;
+
+	*path_known = 0;
+	for (r = api_routes; r->pattern != NULL; r++) {
+		if (!api_match_pattern(r->pattern, req->path, ar))
+			continue;
+		*path_known = 1;
+		if (r->methods & req->method)
+			return (r);
+	}
+	return (NULL);
+}
+
+/*
+ * Matches "/api/v1/courses/:slug" against a path, segment by segment, and
+ * keeps the values of the ":name" segments in order. A parameter segment
+ * takes one non-empty segment of at most API_PARAM_LEN - 1 bytes.
+ */
+static int
+api_match_pattern(const char *pattern, const char *path, struct api_req *ar)
+{
+	const char	*p, *s;
+	size_t		len;
+
+	ar->nparams = 0;
+	p = pattern;
+	s = path;
+
+	while (*p != '\0' && *s != '\0') {
+		if (*p == ':') {
+			len = strcspn(s, "/");
+			if (len == 0 || len >= API_PARAM_LEN ||
+			    ar->nparams >= API_MAX_PARAMS)
+				return (0);
+			memcpy(ar->params[ar->nparams], s, len);
+			ar->params[ar->nparams][len] = '\0';
+			ar->nparams++;
+			s += len;
+			p += strcspn(p, "/");
+			continue;
+		}
+		if (*p != *s)
+			return (0);
+		p++;
+		s++;
+	}
+
+	return (*p == '\0' && *s == '\0');
+}

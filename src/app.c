@@ -1,0 +1,94 @@
+/*
+ * Start-up: configuration from the environment, the database, keys, and the
+ * system calls the libraries we link need beyond Kore's sandbox.
+ *
+ * Configuration (all optional but DATABASE_URL):
+ *   DATABASE_URL      libpq URL or keyword string of the PostgreSQL server
+ *   SG_VAR_DIR        where generated secrets live (default ./var)
+ *   SG_PUBLIC_ORIGIN  the origin browsers use, for CSRF checks
+ *                     (default http://127.0.0.1:8888)
+ *   SG_JWT_KEYS       signing keys "kid:base64,kid:base64" (first signs);
+ *                     else read from SG_VAR_DIR/keys/jwt
+ */
+
+#include <sys/types.h>
+
+#include <kore/hooks.h>
+#include <kore/seccomp.h>
+
+#include <sodium.h>
+#include <stdlib.h>
+
+#include "platform.h"
+
+struct app_config	app_config;
+
+void	app_init(int);
+int	session_keys_load(void);
+int	pages_init(void);
+
+/*
+ * Kore 4.1's allow-list predates bookworm's glibc and the libraries below.
+ * Each entry says who needs it.
+ */
+KORE_SECCOMP_FILTER("app",
+	/* glibc's stat() family on bookworm (fopen of key files, libpq). */
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(getdents64),
+	/* libsodium's randombytes and argon2id's large allocations. */
+	KORE_SYSCALL_ALLOW(getrandom),
+	KORE_SYSCALL_ALLOW(mremap),
+	KORE_SYSCALL_ALLOW(madvise),
+	/* libpq: reconnects (PQreset) and its socket options. */
+	KORE_SYSCALL_ALLOW(setsockopt),
+	KORE_SYSCALL_ALLOW(poll),
+	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(uname),
+	/* Kore task threads (password hashing off the event loop). */
+	KORE_SYSCALL_ALLOW(clone3),
+	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(set_robust_list),
+	/* Sanitizer runtimes in the test flavor. */
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
+	KORE_SYSCALL_ALLOW(sigaltstack),
+	KORE_SYSCALL_ALLOW(prlimit64),
+	KORE_SYSCALL_ALLOW(readlink),
+);
+
+static const char *
+env_or(const char *name, const char *fallback)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (fallback);
+	return (v);
+}
+
+void
+app_init(int state)
+{
+	const char	*url;
+
+	if (state != KORE_MODULE_LOAD)
+		return;
+
+	if (sodium_init() == -1)
+		fatal("libsodium failed to initialise");
+
+	app_config.var_dir = env_or("SG_VAR_DIR", "var");
+	app_config.public_origin = env_or("SG_PUBLIC_ORIGIN",
+	    "http://127.0.0.1:8888");
+	app_config.secure_cookies =
+	    !strncmp(app_config.public_origin, "https://", 8);
+
+	if ((url = getenv("DATABASE_URL")) == NULL || *url == '\0')
+		fatal("DATABASE_URL is not set (make run sets it for you)");
+	if (!db_init(url))
+		fatal("DATABASE_URL is not a usable PostgreSQL address");
+
+	if (!session_keys_load())
+		fatal("no JWT signing key: set SG_JWT_KEYS or run make keys");
+	if (!pages_init())
+		fatal("the browser pages could not be prepared");
+}

@@ -1,0 +1,57 @@
+/*
+ * Liveness, readiness and what the server says about itself.
+ *
+ * /healthz answers from the process alone. /readyz asks PostgreSQL: 200 when
+ * it answers, 503 with Retry-After when it does not. Neither touches a
+ * session or personal data, so load balancers may poll them freely.
+ */
+
+#include "platform.h"
+#include "handlers.h"
+
+int	health_live(struct http_request *);
+int	health_ready(struct http_request *);
+
+static int	health_ready_done(struct http_request *, struct api_req *);
+
+int
+health_live(struct http_request *req)
+{
+	static const char	body[] = "{\"status\":\"alive\"}";
+
+	reply_json_text(req, 200, body, sizeof(body) - 1);
+	return (KORE_RESULT_OK);
+}
+
+int
+health_ready(struct http_request *req)
+{
+	struct api_req		*ar;
+
+	ar = reqctx_get(req);
+	if (ar->sql_active)
+		return (db_progress(req, ar));
+
+	return (db_call(req, ar, "SELECT 1", 0, NULL, health_ready_done));
+}
+
+static int
+health_ready_done(struct http_request *req, struct api_req *ar)
+{
+	static const char	body[] = "{\"status\":\"ready\"}";
+
+	reply_json_text(req, 200, body, sizeof(body) - 1);
+	return (KORE_RESULT_OK);
+}
+
+int
+meta_get(struct http_request *req, struct api_req *ar)
+{
+	json_t		*json;
+
+	json = json_pack("{s:s, s:s, s:[s,s]}", "name", "Safeguard Learn",
+	    "api", "v1", "languages", "en", "es");
+	reply_json(req, 200, json);
+	json_decref(json);
+	return (KORE_RESULT_OK);
+}

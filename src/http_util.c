@@ -1,0 +1,303 @@
+/*
+ * Responses, errors, request bodies and the access log.
+ *
+ * Every response of the app leaves through reply_raw(), so every one carries
+ * a request id, the security headers, and one access-log line. The log line
+ * holds the method, the path without its query string, the status, the size
+ * and the time taken: no address, no user, no query (search words and
+ * e-mail addresses travel in query strings).
+ */
+
+#include <sodium.h>
+#include <zlib.h>
+
+#include "platform.h"
+
+#define GZIP_MIN_BYTES		860
+
+static void	reqctx_free(struct http_request *);
+static void	reply_common_headers(struct http_request *);
+static void	access_log(struct http_request *, int, size_t);
+
+struct api_req *
+reqctx_get(struct http_request *req)
+{
+	struct api_req		*ar;
+	u_int8_t		rnd[REQUEST_ID_LEN / 2];
+	size_t			i;
+
+	if (http_state_exists(req))
+		return (http_state_get(req));
+
+	ar = http_state_create(req, sizeof(*ar), reqctx_free);
+	memset(ar, 0, sizeof(*ar));
+	ar->started = kore_time_ms();
+
+	randombytes_buf(rnd, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd); i++)
+		(void)snprintf(ar->request_id + i * 2, 3, "%02x", rnd[i]);
+
+	return (ar);
+}
+
+const char *
+request_id(struct http_request *req)
+{
+	return (reqctx_get(req)->request_id);
+}
+
+static void
+reqctx_free(struct http_request *req)
+{
+	struct api_req		*ar;
+
+	if ((ar = http_state_get(req)) == NULL)
+		return;
+
+	db_release(ar);
+	if (ar->task_active) {
+		kore_task_destroy(&ar->task);
+		ar->task_active = 0;
+	}
+	if (ar->body != NULL)
+		json_decref(ar->body);
+	if (ar->free_data != NULL && ar->data != NULL)
+		ar->free_data(ar->data);
+	ar->data = NULL;
+}
+
+static void
+reply_common_headers(struct http_request *req)
+{
+	http_response_header(req, "x-request-id", request_id(req));
+	http_response_header(req, "x-content-type-options", "nosniff");
+	http_response_header(req, "referrer-policy", "no-referrer");
+}
+
+int
+accepts_gzip(struct http_request *req)
+{
+	const char	*ae;
+
+	if (!http_request_header(req, "accept-encoding", &ae))
+		return (0);
+	return (strstr(ae, "gzip") != NULL);
+}
+
+/*
+ * Compresses data into a gzip stream. Returns 0 when compression would not
+ * pay or failed; the caller then sends the data as it is.
+ */
+int
+gzip_compress(const void *data, size_t len, u_int8_t **out, size_t *outlen)
+{
+	z_stream	zs;
+	u_int8_t	*buf;
+	size_t		cap;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return (0);
+
+	cap = deflateBound(&zs, len);
+	buf = kore_malloc(cap);
+	zs.next_in = (Bytef *)(uintptr_t)data;
+	zs.avail_in = len;
+	zs.next_out = buf;
+	zs.avail_out = cap;
+
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END || zs.total_out >= len) {
+		deflateEnd(&zs);
+		kore_free(buf);
+		return (0);
+	}
+
+	*out = buf;
+	*outlen = zs.total_out;
+	deflateEnd(&zs);
+	return (1);
+}
+
+void
+reply_raw(struct http_request *req, int status, const char *ctype,
+    const void *data, size_t len)
+{
+	u_int8_t	*gz;
+	size_t		gzlen;
+
+	if (len >= GZIP_MIN_BYTES && accepts_gzip(req) &&
+	    gzip_compress(data, len, &gz, &gzlen)) {
+		reply_encoded(req, status, ctype, "gzip", gz, gzlen);
+		kore_free(gz);
+		return;
+	}
+	reply_encoded(req, status, ctype, NULL, data, len);
+}
+
+/* Sends a body as it is, already in the given content encoding. */
+void
+reply_encoded(struct http_request *req, int status, const char *ctype,
+    const char *encoding, const void *data, size_t len)
+{
+	reply_common_headers(req);
+	if (ctype != NULL)
+		http_response_header(req, "content-type", ctype);
+	if (encoding != NULL) {
+		http_response_header(req, "content-encoding", encoding);
+		http_response_header(req, "vary", "accept-encoding");
+	}
+	http_response(req, status, data, len);
+	access_log(req, status, len);
+}
+
+void
+reply_json_text(struct http_request *req, int status, const char *text,
+    size_t len)
+{
+	struct api_req	*ar;
+
+	ar = reqctx_get(req);
+	if (!ar->cache_set)
+		http_response_header(req, "cache-control", "no-store");
+	http_response_header(req, "content-security-policy",
+	    "default-src 'none'; frame-ancestors 'none'");
+	reply_raw(req, status, "application/json; charset=utf-8", text, len);
+}
+
+void
+reply_json(struct http_request *req, int status, json_t *json)
+{
+	char		*text;
+
+	if ((text = json_dumps(json, JSON_COMPACT)) == NULL) {
+		reply_error(req, 500, "internal_error",
+		    "The server could not build its answer.", NULL);
+		return;
+	}
+	reply_json_text(req, status, text, strlen(text));
+	free(text);
+}
+
+/* The one error envelope: {"error":{"code","message","field"}}. */
+void
+reply_error(struct http_request *req, int status, const char *code,
+    const char *message, const char *field)
+{
+	json_t		*root, *err;
+	char		*text;
+
+	err = json_pack("{s:s, s:s}", "code", code, "message", message);
+	if (field != NULL)
+		json_object_set_new(err, "field", json_string(field));
+	root = json_pack("{s:o}", "error", err);
+
+	if (status == 503)
+		http_response_header(req, "retry-after", "2");
+
+	if ((text = json_dumps(root, JSON_COMPACT)) == NULL) {
+		json_decref(root);
+		reply_raw(req, 500, "application/json", "{}", 2);
+		return;
+	}
+	reqctx_get(req)->cache_set = 0;
+	reply_json_text(req, status, text, strlen(text));
+	free(text);
+	json_decref(root);
+}
+
+void
+reply_empty(struct http_request *req, int status)
+{
+	http_response_header(req, "cache-control", "no-store");
+	reply_raw(req, status, NULL, NULL, 0);
+}
+
+/* True when If-None-Match names the given (quoted) entity tag. */
+int
+etag_matches(struct http_request *req, const char *etag)
+{
+	const char	*inm;
+
+	if (!http_request_header(req, "if-none-match", &inm))
+		return (0);
+	return (strstr(inm, etag) != NULL || !strcmp(inm, "*"));
+}
+
+/*
+ * Reads the request body as a JSON object of at most max bytes. On any
+ * problem it answers the request itself and returns NULL.
+ */
+json_t *
+body_json(struct http_request *req, size_t max)
+{
+	json_t		*json;
+	json_error_t	jerr;
+	const char	*ctype;
+	char		msg[256];
+	u_int8_t	*buf;
+	ssize_t		ret;
+	size_t		len;
+
+	if (!http_request_header(req, "content-type", &ctype) ||
+	    strncasecmp(ctype, "application/json", 16)) {
+		reply_error(req, 415, "unsupported_media_type",
+		    "Send the body as application/json.", NULL);
+		return (NULL);
+	}
+
+	if (req->content_length > max) {
+		(void)snprintf(msg, sizeof(msg),
+		    "The body is larger than the %zu bytes this route takes.",
+		    max);
+		reply_error(req, 413, "body_too_large", msg, NULL);
+		return (NULL);
+	}
+
+	buf = kore_malloc(max + 1);
+	len = 0;
+	while (len <= max) {
+		ret = http_body_read(req, buf + len, max + 1 - len);
+		if (ret == -1 || ret == 0)
+			break;
+		len += (size_t)ret;
+	}
+
+	if (len > max) {
+		kore_free(buf);
+		reply_error(req, 413, "body_too_large",
+		    "The body is larger than this route takes.", NULL);
+		return (NULL);
+	}
+
+	json = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	kore_free(buf);
+
+	if (json == NULL) {
+		(void)snprintf(msg, sizeof(msg),
+		    "The body is not valid JSON (line %d, column %d): %s",
+		    jerr.line, jerr.column, jerr.text);
+		reply_error(req, 400, "invalid_json", msg, NULL);
+		return (NULL);
+	}
+
+	if (!json_is_object(json)) {
+		json_decref(json);
+		reply_error(req, 400, "invalid_json",
+		    "The body must be a JSON object.", NULL);
+		return (NULL);
+	}
+
+	return (json);
+}
+
+static void
+access_log(struct http_request *req, int status, size_t len)
+{
+	struct api_req	*ar;
+
+	ar = reqctx_get(req);
+	kore_log(LOG_INFO, "req=%s %s %s %d %zuB %llums", ar->request_id,
+	    http_method_text(req->method), req->path, status, len,
+	    (unsigned long long)(kore_time_ms() - ar->started));
+}

@@ -1,0 +1,136 @@
+/*
+ * Safeguard Learn: types and helpers shared by every domain of the app.
+ *
+ * A request that reaches the JSON API gets a struct api_req as its Kore
+ * state: its request id, the caller's session, the parsed body, and the one
+ * database call in flight. Handlers read like a paragraph: validate,
+ * authorise, make one database call, respond.
+ */
+
+#ifndef __H_PLATFORM_H
+#define __H_PLATFORM_H
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+#include <kore/tasks.h>
+
+#include <jansson.h>
+
+#define REQUEST_ID_LEN		16
+#define JSON_BODY_MAX		(64 * 1024)
+#define DB_NAME			"db"
+#define DB_MAX_PARAMS		16
+
+/* Roles, in increasing order of power. */
+#define ROLE_NONE		0
+#define ROLE_LEARNER		1
+#define ROLE_INSTRUCTOR		2
+#define ROLE_ADMIN		3
+
+/* What a route asks of its caller. */
+#define AUTH_PUBLIC		0	/* anyone, no session read */
+#define AUTH_OPTIONAL		1	/* a session is read when present */
+#define AUTH_LEARNER		2
+#define AUTH_INSTRUCTOR		3
+#define AUTH_ADMIN		4
+
+/* Continuation called when a database call completes. */
+struct api_req;
+typedef int	(*api_step)(struct http_request *, struct api_req *);
+
+struct session {
+	int		present;
+	int		via_cookie;
+	int		role;
+	char		user_id[37];
+	char		session_id[37];
+	char		jti[37];
+	long long	iat;
+};
+
+struct api_route {
+	int		methods;
+	const char	*pattern;	/* "/api/v1/courses/:slug" */
+	int		auth;
+	api_step	handler;
+};
+
+#define API_MAX_PARAMS		4
+#define API_PARAM_LEN		128
+
+struct api_req {
+	u_int64_t		started;
+	char			request_id[REQUEST_ID_LEN + 1];
+	const struct api_route	*route;
+	char			params[API_MAX_PARAMS][API_PARAM_LEN];
+	int			nparams;
+
+	struct session		session;
+	json_t			*body;
+
+	/* The database call in flight, and its result once complete. */
+	struct kore_pgsql	sql;
+	int			sql_active;
+	int			sql_queued;
+	const char		*query;
+	char			*qparams[DB_MAX_PARAMS];
+	int			nqparams;
+	PGresult		*result;
+	api_step		next;
+
+	int			cache_set;	/* handler set Cache-Control */
+
+	/* Work moved off the worker's event loop (password hashing). */
+	struct kore_task	task;
+	int			task_active;
+
+	/* Handler-specific data, freed by free_data when set. */
+	void			*data;
+	void			(*free_data)(void *);
+};
+
+/* app.c: configuration read once per worker. */
+struct app_config {
+	const char	*var_dir;
+	const char	*public_origin;
+	int		secure_cookies;
+};
+extern struct app_config	app_config;
+
+/* http_util.c: every response leaves through these. */
+struct api_req	*reqctx_get(struct http_request *);
+const char	*request_id(struct http_request *);
+void		reply_raw(struct http_request *, int, const char *,
+		    const void *, size_t);
+void		reply_encoded(struct http_request *, int, const char *,
+		    const char *, const void *, size_t);
+void		reply_json(struct http_request *, int, json_t *);
+void		reply_json_text(struct http_request *, int, const char *,
+		    size_t);
+void		reply_error(struct http_request *, int, const char *,
+		    const char *, const char *);
+void		reply_empty(struct http_request *, int);
+int		accepts_gzip(struct http_request *);
+int		gzip_compress(const void *, size_t, u_int8_t **, size_t *);
+json_t		*body_json(struct http_request *, size_t);
+int		etag_matches(struct http_request *, const char *);
+
+/* db.c: one asynchronous statement per step. */
+int		db_init(const char *);
+int		db_call(struct http_request *, struct api_req *, const char *,
+		    int, const char **, api_step);
+int		db_progress(struct http_request *, struct api_req *);
+int		db_reply(struct http_request *, struct api_req *);
+const char	*db_value(struct api_req *, int, int);
+int		db_isnull(struct api_req *, int, int);
+int		db_rows(struct api_req *);
+void		db_release(struct api_req *);
+
+/* api.c: the route table and its dispatcher. */
+int		api_dispatch(struct http_request *);
+const char	*api_param(struct api_req *, int);
+
+#endif
