@@ -87,3 +87,15 @@ fmt:
 lint:
 	cppcheck --quiet --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem -I src src
+
+# C unit tests: each tests/unit/X_test.c links the pure module src/X.c.
+UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
+
+.PHONY: unit-tests
+unit-tests: $(UNIT_TESTS)
+
+build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.h)
+	@mkdir -p build/unit
+	cc $(UNIT_CFLAGS) -o $@ $< src/$*.c $(UNIT_LIBS_$*) -lcmocka -lsodium

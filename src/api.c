@@ -19,6 +19,23 @@
 
 static const struct api_route	api_routes[] = {
 	{ GET,		"/api/v1/meta",		AUTH_PUBLIC,	meta_get },
+
+	/* Accounts and sessions: accounts.c */
+	{ POST,	"/api/v1/auth/register",	AUTH_PUBLIC,	auth_register },
+	{ POST,	"/api/v1/auth/login",		AUTH_PUBLIC,	auth_login },
+	{ POST,	"/api/v1/auth/refresh",		AUTH_PUBLIC,	auth_refresh },
+	{ POST,	"/api/v1/auth/logout",		AUTH_LEARNER,	auth_logout },
+	{ POST,	"/api/v1/auth/logout-all",	AUTH_LEARNER,	auth_logout_all },
+	{ GET,	"/api/v1/me",			AUTH_LEARNER,	me_get },
+	{ PATCH, "/api/v1/me",			AUTH_LEARNER,	me_patch },
+	{ DELETE, "/api/v1/me",			AUTH_LEARNER,	me_delete },
+	{ POST,	"/api/v1/me/password",		AUTH_LEARNER,	me_password },
+	{ GET,	"/api/v1/me/export",		AUTH_LEARNER,	me_export },
+
+	/* Administration: admin.c */
+	{ GET,	"/api/v1/admin/users",		AUTH_ADMIN,	admin_users_list },
+	{ PATCH, "/api/v1/admin/users/:id",	AUTH_ADMIN,	admin_user_patch },
+	{ GET,	"/api/v1/admin/audit",		AUTH_ADMIN,	admin_audit },
 	{ 0,		NULL,			0,		NULL },
 };
 

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 
 #include "platform.h"
+#include "password.h"
+#include "assets.h"
 
 struct app_config	app_config;
 
@@ -89,6 +91,9 @@ app_init(int state)
 
 	if (!session_keys_load())
 		fatal("no JWT signing key: set SG_JWT_KEYS or run make keys");
+	if (!password_common_load((const char *)asset_common_passwords_txt,
+	    asset_len_common_passwords_txt))
+		fatal("the list of common passwords could not be loaded");
 	if (!pages_init())
 		fatal("the browser pages could not be prepared");
 }

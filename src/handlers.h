@@ -13,4 +13,21 @@ int	session_authenticate(struct http_request *, struct api_req *, int);
 /* health.c */
 int	meta_get(struct http_request *, struct api_req *);
 
+/* accounts.c */
+int	auth_register(struct http_request *, struct api_req *);
+int	auth_login(struct http_request *, struct api_req *);
+int	auth_refresh(struct http_request *, struct api_req *);
+int	auth_logout(struct http_request *, struct api_req *);
+int	auth_logout_all(struct http_request *, struct api_req *);
+int	me_get(struct http_request *, struct api_req *);
+int	me_patch(struct http_request *, struct api_req *);
+int	me_password(struct http_request *, struct api_req *);
+int	me_export(struct http_request *, struct api_req *);
+int	me_delete(struct http_request *, struct api_req *);
+
+/* admin.c */
+int	admin_users_list(struct http_request *, struct api_req *);
+int	admin_user_patch(struct http_request *, struct api_req *);
+int	admin_audit(struct http_request *, struct api_req *);
+
 #endif

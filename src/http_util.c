@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "platform.h"
+#include "validate.h"
 
 #define GZIP_MIN_BYTES		860
 
@@ -300,4 +301,157 @@ access_log(struct http_request *req, int status, size_t len)
 	kore_log(LOG_INFO, "req=%s %s %s %d %zuB %llums", ar->request_id,
 	    http_method_text(req->method), req->path, status, len,
 	    (unsigned long long)(kore_time_ms() - ar->started));
+}
+
+static void
+field_error(struct http_request *req, const char *field, const char *message)
+{
+	reply_error(req, 422, "invalid_field", message, field);
+}
+
+/*
+ * Refuses any member of the body not named in allowed (NULL-terminated):
+ * a client that sends "role" to a profile update learns it cannot.
+ */
+int
+body_only(struct http_request *req, json_t *body, const char *const *allowed)
+{
+	const char	*key;
+	json_t		*value;
+	int		i;
+	char		msg[160];
+
+	json_object_foreach(body, key, value) {
+		for (i = 0; allowed[i] != NULL; i++) {
+			if (!strcmp(key, allowed[i]))
+				break;
+		}
+		if (allowed[i] == NULL) {
+			(void)snprintf(msg, sizeof(msg),
+			    "This request does not take the field '%.64s'.", key);
+			reply_error(req, 422, "unknown_field", msg, key);
+			return (0);
+		}
+	}
+	return (1);
+}
+
+/*
+ * Reads a string member of at least min and at most max characters. A
+ * missing member is fine when not required (*out stays NULL). Answers the
+ * request and returns 0 when the value does not fit.
+ */
+int
+body_string(struct http_request *req, json_t *body, const char *key,
+    int required, size_t min, size_t max, const char **out)
+{
+	json_t		*v;
+	size_t		chars;
+	char		msg[160];
+
+	*out = NULL;
+	if ((v = json_object_get(body, key)) == NULL || json_is_null(v)) {
+		if (!required)
+			return (1);
+		field_error(req, key, "This field is required.");
+		return (0);
+	}
+	if (!json_is_string(v)) {
+		field_error(req, key, "This field must be a string.");
+		return (0);
+	}
+	chars = utf8_length(json_string_value(v), json_string_length(v));
+	if (chars < min || chars > max ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		(void)snprintf(msg, sizeof(msg),
+		    "This field must be %zu to %zu characters long.", min, max);
+		field_error(req, key, msg);
+		return (0);
+	}
+	*out = json_string_value(v);
+	return (1);
+}
+
+/* Reads an optional boolean member; *out keeps its value when absent. */
+int
+body_bool(struct http_request *req, json_t *body, const char *key, int *out)
+{
+	json_t		*v;
+
+	if ((v = json_object_get(body, key)) == NULL)
+		return (1);
+	if (!json_is_boolean(v)) {
+		field_error(req, key, "This field must be true or false.");
+		return (0);
+	}
+	*out = json_is_true(v);
+	return (1);
+}
+
+void
+reply_field_error(struct http_request *req, const char *field,
+    const char *message)
+{
+	field_error(req, field, message);
+}
+
+/*
+ * Copies the URL-decoded value of a query-string argument into out.
+ * Returns 0 when absent or too long.
+ */
+int
+query_arg(struct http_request *req, const char *name, char *out, size_t len)
+{
+	const char	*p, *end, *eq, *amp;
+	size_t		nlen, vlen;
+
+	if (req->query_string == NULL)
+		return (0);
+	nlen = strlen(name);
+	p = req->query_string;
+	end = p + strlen(p);
+	while (p < end) {
+		if ((amp = strchr(p, '&')) == NULL)
+			amp = end;
+		eq = memchr(p, '=', amp - p);
+		if (eq != NULL && (size_t)(eq - p) == nlen &&
+		    !memcmp(p, name, nlen)) {
+			vlen = amp - eq - 1;
+			if (vlen >= len)
+				return (0);
+			memcpy(out, eq + 1, vlen);
+			out[vlen] = '\0';
+			for (char *c = out; *c != '\0'; c++) {
+				if (*c == '+')
+					*c = ' ';
+			}
+			if (!http_argument_urldecode(out))
+				return (0);
+			return (1);
+		}
+		p = amp + 1;
+	}
+	return (0);
+}
+
+/* A page number from ?page=, 1 when absent; 0 (answered) when invalid. */
+int
+query_page(struct http_request *req, char *out, size_t len)
+{
+	char		buf[16];
+	int		err;
+	long long	page;
+
+	if (!query_arg(req, "page", buf, sizeof(buf))) {
+		(void)kore_strlcpy(out, "1", len);
+		return (1);
+	}
+	page = kore_strtonum64(buf, 1, &err);
+	if (err != KORE_RESULT_OK || page < 1 || page > 100000) {
+		reply_error(req, 400, "invalid_page",
+		    "page must be a whole number from 1.", "page");
+		return (0);
+	}
+	(void)snprintf(out, len, "%lld", page);
+	return (1);
 }

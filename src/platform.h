@@ -117,6 +117,17 @@ int		accepts_gzip(struct http_request *);
 int		gzip_compress(const void *, size_t, u_int8_t **, size_t *);
 json_t		*body_json(struct http_request *, size_t);
 int		etag_matches(struct http_request *, const char *);
+int		body_only(struct http_request *, json_t *,
+		    const char *const *);
+int		body_string(struct http_request *, json_t *, const char *,
+		    int, size_t, size_t, const char **);
+int		body_bool(struct http_request *, json_t *, const char *,
+		    int *);
+void		reply_field_error(struct http_request *, const char *,
+		    const char *);
+int		query_arg(struct http_request *, const char *, char *,
+		    size_t);
+int		query_page(struct http_request *, char *, size_t);
 
 /* db.c: one asynchronous statement per step. */
 int		db_init(const char *);

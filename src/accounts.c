@@ -1,0 +1,593 @@
+/*
+ * Accounts: registration, sign-in, refresh, sign-out, and the profile.
+ *
+ * Hashing a password (argon2id, 64 MiB) takes tens of milliseconds, so it
+ * runs on a Kore task thread while the worker serves other requests. Sign-in
+ * verifies against a dummy hash when the address is unknown, so both cases
+ * take the same time and answer the same words.
+ */
+
+#include <stdio.h>
+
+#include "platform.h"
+#include "handlers.h"
+#include "password.h"
+#include "session.h"
+#include "validate.h"
+
+#define LOGIN_FAILED_MSG	"The email address or password is not right."
+
+/* What a password task works on; lives in ar->data. */
+struct pw_work {
+	char		password[PASSWORD_MAX_BYTES + 1];
+	size_t		pwlen;
+	char		newpw[PASSWORD_MAX_BYTES + 1];
+	size_t		newlen;
+	char		stored[PASSWORD_HASH_MAX];	/* hash to verify */
+	char		hash[PASSWORD_HASH_MAX];	/* hash made */
+	int		verified;
+	int		cookie;
+	char		email[EMAIL_MAX + 1];
+	char		acct_key[48];
+	char		addr_key[48];
+	char		refresh[REFRESH_TOKEN_LEN];
+	char		refresh_hash[REFRESH_HASH_LEN];
+};
+
+static struct pw_work	*pw_work_new(struct api_req *);
+static void	pw_work_free(void *);
+static int	pw_task(struct kore_task *);
+static int	pw_task_start(struct http_request *, struct api_req *,
+		    api_step);
+static int	register_store(struct http_request *, struct api_req *);
+static int	login_verify(struct http_request *, struct api_req *);
+static int	login_record(struct http_request *, struct api_req *);
+static int	session_reply(struct http_request *, struct api_req *);
+static int	logout_reply(struct http_request *, struct api_req *);
+static int	password_check(struct http_request *, struct api_req *);
+static int	password_store(struct http_request *, struct api_req *);
+static int	profile_fields(struct http_request *, json_t *, int);
+
+static struct pw_work *
+pw_work_new(struct api_req *ar)
+{
+	struct pw_work	*w;
+
+	w = kore_calloc(1, sizeof(*w));
+	ar->data = w;
+	ar->free_data = pw_work_free;
+	return (w);
+}
+
+static void
+pw_work_free(void *p)
+{
+	sodium_memzero(p, sizeof(struct pw_work));
+	kore_free(p);
+}
+
+/*
+ * Runs on a task thread: verifies w->password against w->stored when set,
+ * then hashes w->newpw when set. Touches nothing but w.
+ */
+static int
+pw_task(struct kore_task *t)
+{
+	struct api_req	*ar;
+	struct pw_work	*w;
+
+	ar = (struct api_req *)((char *)t - offsetof(struct api_req, task));
+	w = ar->data;
+
+	if (w->stored[0] != '\0')
+		w->verified = password_verify(w->stored, w->password, w->pwlen);
+	if (w->newlen > 0 && (w->stored[0] == '\0' || w->verified)) {
+		if (!password_hash(w->newpw, w->newlen, w->hash))
+			return (KORE_RESULT_ERROR);
+	}
+	return (KORE_RESULT_OK);
+}
+
+static int
+pw_task_start(struct http_request *req, struct api_req *ar, api_step next)
+{
+	kore_task_create(&ar->task, pw_task);
+	kore_task_bind_request(&ar->task, req);
+	ar->task_active = 1;
+	ar->next = next;
+	kore_task_run(&ar->task);
+	return (KORE_RESULT_RETRY);
+}
+
+/* Collects the task's result; 0 when hashing failed (already answered). */
+static int
+pw_task_done(struct http_request *req, struct api_req *ar)
+{
+	int	result;
+
+	result = kore_task_result(&ar->task);
+	kore_task_destroy(&ar->task);
+	ar->task_active = 0;
+	if (result != KORE_RESULT_OK) {
+		reply_error(req, 500, "internal_error",
+		    "The password could not be processed.", NULL);
+		return (0);
+	}
+	return (1);
+}
+
+/* Validates the editable profile fields present in body. */
+static int
+profile_fields(struct http_request *req, json_t *body, int required)
+{
+	const char	*v;
+
+	if (!body_string(req, body, "display_name", required, 1, 120, &v))
+		return (0);
+	if (v != NULL && has_control_chars(v)) {
+		reply_field_error(req, "display_name",
+		    "The name cannot contain line breaks or control characters.");
+		return (0);
+	}
+	if (!body_string(req, body, "country", required, 2, 2, &v))
+		return (0);
+	if (v != NULL && !valid_country(v)) {
+		reply_field_error(req, "country",
+		    "Use an ISO 3166-1 alpha-2 country code, such as PH or ES.");
+		return (0);
+	}
+	if (!body_string(req, body, "profession", required, 1, 32, &v))
+		return (0);
+	if (v != NULL && !valid_profession(v)) {
+		reply_field_error(req, "profession", "Use one of law_enforcement, "
+		    "education, health, social_work, ngo, legal, other.");
+		return (0);
+	}
+	if (!body_string(req, body, "organisation", 0, 0, 200, &v))
+		return (0);
+	if (v != NULL && has_control_chars(v)) {
+		reply_field_error(req, "organisation",
+		    "The organisation cannot contain control characters.");
+		return (0);
+	}
+	if (!body_string(req, body, "language", required, 2, 35, &v))
+		return (0);
+	if (v != NULL && !valid_language(v)) {
+		reply_field_error(req, "language",
+		    "Use a language tag such as en, es or pt-BR.");
+		return (0);
+	}
+	return (1);
+}
+
+/* Copies a validated password into the work buffer. */
+static int
+take_password(struct http_request *req, json_t *body, const char *key,
+    char *dst, size_t *len, int check_rules)
+{
+	const char	*pw, *problem;
+
+	if (!body_string(req, body, key, 1, 1, PASSWORD_MAX_BYTES, &pw))
+		return (0);
+	*len = strlen(pw);
+	if (*len > PASSWORD_MAX_BYTES) {
+		reply_field_error(req, key, "Use at most 1024 bytes.");
+		return (0);
+	}
+	if (check_rules && (problem = password_problem(pw, *len)) != NULL) {
+		reply_field_error(req, key, problem);
+		return (0);
+	}
+	memcpy(dst, pw, *len);
+	dst[*len] = '\0';
+	return (1);
+}
+
+int
+auth_register(struct http_request *req, struct api_req *ar)
+{
+	static const char *const fields[] = { "email", "password",
+	    "display_name", "country", "profession", "organisation",
+	    "language", NULL };
+	struct pw_work	*w;
+	const char	*email;
+
+	if (!session_origin_ok(req)) {
+		reply_error(req, 403, "csrf_failed",
+		    "This request did not come from the Safeguard Learn site.",
+		    NULL);
+		return (KORE_RESULT_OK);
+	}
+	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
+		return (KORE_RESULT_OK);
+	if (!body_only(req, ar->body, fields))
+		return (KORE_RESULT_OK);
+
+	w = pw_work_new(ar);
+	if (!body_string(req, ar->body, "email", 1, 3, EMAIL_MAX, &email))
+		return (KORE_RESULT_OK);
+	if (!email_normalise(email, w->email, sizeof(w->email))) {
+		reply_field_error(req, "email",
+		    "This does not look like an email address.");
+		return (KORE_RESULT_OK);
+	}
+	if (!take_password(req, ar->body, "password", w->newpw, &w->newlen, 1))
+		return (KORE_RESULT_OK);
+	if (!profile_fields(req, ar->body, 1))
+		return (KORE_RESULT_OK);
+
+	return (pw_task_start(req, ar, register_store));
+}
+
+static int
+register_store(struct http_request *req, struct api_req *ar)
+{
+	struct pw_work	*w = ar->data;
+	const char	*params[7];
+
+	if (!pw_task_done(req, ar))
+		return (KORE_RESULT_OK);
+
+	params[0] = w->email;
+	params[1] = w->hash;
+	params[2] = json_string_value(json_object_get(ar->body, "display_name"));
+	params[3] = json_string_value(json_object_get(ar->body, "country"));
+	params[4] = json_string_value(json_object_get(ar->body, "profession"));
+	params[5] = json_string_value(json_object_get(ar->body, "organisation"));
+	params[6] = json_string_value(json_object_get(ar->body, "language"));
+
+	return (db_call(req, ar, "SELECT status, body FROM api.register("
+	    "$1, $2, $3, $4, $5, $6, $7)", 7, params, db_reply));
+}
+
+int
+auth_login(struct http_request *req, struct api_req *ar)
+{
+	static const char *const fields[] = { "email", "password", "cookie",
+	    NULL };
+	struct pw_work	*w;
+	const char	*email, *params[3];
+	char		addr[64];
+
+	if (!session_origin_ok(req)) {
+		reply_error(req, 403, "csrf_failed",
+		    "This request did not come from the Safeguard Learn site.",
+		    NULL);
+		return (KORE_RESULT_OK);
+	}
+	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
+		return (KORE_RESULT_OK);
+	if (!body_only(req, ar->body, fields))
+		return (KORE_RESULT_OK);
+
+	w = pw_work_new(ar);
+	if (!body_string(req, ar->body, "email", 1, 1, EMAIL_MAX, &email))
+		return (KORE_RESULT_OK);
+	if (!take_password(req, ar->body, "password", w->password, &w->pwlen, 0))
+		return (KORE_RESULT_OK);
+	if (!body_bool(req, ar->body, "cookie", &w->cookie))
+		return (KORE_RESULT_OK);
+
+	/* A malformed address is just an unknown one: same answer. */
+	if (!email_normalise(email, w->email, sizeof(w->email)))
+		(void)kore_strlcpy(w->email, "-", sizeof(w->email));
+
+	session_key_hash("acct", w->email, w->acct_key, sizeof(w->acct_key));
+	session_client_addr(req, addr, sizeof(addr));
+	session_key_hash("addr", addr, w->addr_key, sizeof(w->addr_key));
+
+	params[0] = w->email;
+	params[1] = w->acct_key;
+	params[2] = w->addr_key;
+	return (db_call(req, ar, "SELECT user_id, password_hash, retry_after "
+	    "FROM api.login_lookup($1, $2, $3)", 3, params, login_verify));
+}
+
+static int
+login_verify(struct http_request *req, struct api_req *ar)
+{
+	struct pw_work	*w = ar->data;
+	const char	*retry;
+
+	if (db_rows(ar) != 1) {
+		reply_error(req, 500, "internal_error",
+		    "Sign-in is not available right now.", NULL);
+		return (KORE_RESULT_OK);
+	}
+
+	retry = db_value(ar, 0, 2);
+	if (atoi(retry) > 0) {
+		http_response_header(req, "retry-after", retry);
+		reply_error(req, 429, "too_many_attempts",
+		    "Too many failed sign-ins; wait a few minutes and try again.",
+		    NULL);
+		return (KORE_RESULT_OK);
+	}
+
+	if (db_isnull(ar, 0, 0))
+		password_dummy_hash(w->stored);
+	else
+		(void)kore_strlcpy(w->stored, db_value(ar, 0, 1),
+		    sizeof(w->stored));
+	/* The user id rides along in the email buffer's place. */
+	if (!db_isnull(ar, 0, 0))
+		(void)kore_strlcpy(w->email, db_value(ar, 0, 0),
+		    sizeof(w->email));
+	else
+		w->email[0] = '\0';
+
+	return (pw_task_start(req, ar, login_record));
+}
+
+static int
+login_record(struct http_request *req, struct api_req *ar)
+{
+	struct pw_work	*w = ar->data;
+	const char	*params[5];
+
+	if (!pw_task_done(req, ar))
+		return (KORE_RESULT_OK);
+
+	session_refresh_new(w->refresh, sizeof(w->refresh), w->refresh_hash);
+	params[0] = w->email[0] != '\0' ? w->email : NULL;
+	params[1] = w->verified ? "true" : "false";
+	params[2] = w->acct_key;
+	params[3] = w->addr_key;
+	params[4] = w->refresh_hash;
+	return (db_call(req, ar, "SELECT status, body FROM api.login_finish("
+	    "$1, $2, $3, $4, $5)", 5, params, session_reply));
+}
+
+/*
+ * Answers a sign-in, refresh or password change: the SQL function gave the
+ * session and user; the server adds a signed access token, and the refresh
+ * token either in the body (API clients) or in cookies (browsers).
+ */
+static int
+session_reply(struct http_request *req, struct api_req *ar)
+{
+	struct pw_work	*w = ar->data;
+	json_t		*body, *user;
+	const char	*uid, *sid, *role;
+	char		*access;
+	int		status;
+
+	status = atoi(db_value(ar, 0, 0));
+	if (status == 401 && db_isnull(ar, 0, 1)) {
+		reply_error(req, 401, "login_failed", LOGIN_FAILED_MSG, NULL);
+		return (KORE_RESULT_OK);
+	}
+	if (status != 200)
+		return (db_reply(req, ar));
+
+	if ((body = json_loads(db_value(ar, 0, 1), 0, NULL)) == NULL) {
+		reply_error(req, 500, "internal_error",
+		    "The server could not build its answer.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	user = json_object_get(body, "user");
+	uid = json_string_value(json_object_get(user, "id"));
+	role = json_string_value(json_object_get(user, "role"));
+	sid = json_string_value(json_object_get(body, "session_id"));
+
+	if (uid == NULL || sid == NULL || role == NULL ||
+	    (access = session_access_token(uid, sid, role)) == NULL) {
+		json_decref(body);
+		reply_error(req, 500, "internal_error",
+		    "The server could not sign you in.", NULL);
+		return (KORE_RESULT_OK);
+	}
+
+	json_object_set_new(body, "token_type", json_string("Bearer"));
+	json_object_set_new(body, "expires_in",
+	    json_integer(ACCESS_TOKEN_SECONDS));
+	if (w->cookie) {
+		session_set_cookies(req, access, w->refresh);
+	} else {
+		json_object_set_new(body, "access_token", json_string(access));
+		json_object_set_new(body, "refresh_token",
+		    json_string(w->refresh));
+	}
+	free(access);
+
+	reply_json(req, 200, body);
+	json_decref(body);
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * Rotates a refresh token: from the body (API clients) or from the cookie
+ * (browsers, which must pass the CSRF check).
+ */
+int
+auth_refresh(struct http_request *req, struct api_req *ar)
+{
+	static const char *const fields[] = { "refresh_token", NULL };
+	struct pw_work	*w;
+	const char	*token, *params[2];
+	char		*cookie, old_hash[REFRESH_HASH_LEN];
+	int		r;
+
+	w = pw_work_new(ar);
+	token = NULL;
+	if ((r = session_refresh_cookie(req, &cookie)) == -1) {
+		reply_error(req, 403, "csrf_failed",
+		    "This request did not come from the Safeguard Learn site.",
+		    NULL);
+		return (KORE_RESULT_OK);
+	}
+	if (r == 1) {
+		token = cookie;
+		w->cookie = 1;
+	} else {
+		if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
+			return (KORE_RESULT_OK);
+		if (!body_only(req, ar->body, fields) ||
+		    !body_string(req, ar->body, "refresh_token", 1, 1, 128,
+		    &token))
+			return (KORE_RESULT_OK);
+	}
+
+	session_refresh_hash(token, old_hash);
+	session_refresh_new(w->refresh, sizeof(w->refresh), w->refresh_hash);
+	params[0] = old_hash;
+	params[1] = w->refresh_hash;
+	return (db_call(req, ar, "SELECT status, body FROM api.refresh($1, $2)",
+	    2, params, session_reply));
+}
+
+int
+auth_logout(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[2];
+
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	return (db_call(req, ar, "SELECT status, body FROM api.logout($1, $2)",
+	    2, params, logout_reply));
+}
+
+int
+auth_logout_all(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[2];
+
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	return (db_call(req, ar, "SELECT status, body FROM api.logout_all("
+	    "$1, $2)", 2, params, logout_reply));
+}
+
+static int
+logout_reply(struct http_request *req, struct api_req *ar)
+{
+	if (ar->session.via_cookie)
+		session_clear_cookies(req);
+	return (db_reply(req, ar));
+}
+
+int
+me_get(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[2];
+
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	return (db_call(req, ar, "SELECT status, body FROM api.me_get($1, $2)",
+	    2, params, db_reply));
+}
+
+int
+me_patch(struct http_request *req, struct api_req *ar)
+{
+	static const char *const fields[] = { "display_name", "country",
+	    "profession", "organisation", "language", NULL };
+	const char	*params[3];
+	char		*changes;
+	int		ret;
+
+	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
+		return (KORE_RESULT_OK);
+	if (!body_only(req, ar->body, fields) ||
+	    !profile_fields(req, ar->body, 0))
+		return (KORE_RESULT_OK);
+
+	changes = json_dumps(ar->body, JSON_COMPACT);
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = changes;
+	ret = db_call(req, ar, "SELECT status, body FROM api.me_patch("
+	    "$1, $2, $3)", 3, params, db_reply);
+	free(changes);
+	return (ret);
+}
+
+/* Password change: verify the current one, hash the new, store. */
+int
+me_password(struct http_request *req, struct api_req *ar)
+{
+	static const char *const fields[] = { "current_password",
+	    "new_password", NULL };
+	struct pw_work	*w;
+	const char	*params[2];
+
+	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
+		return (KORE_RESULT_OK);
+	if (!body_only(req, ar->body, fields))
+		return (KORE_RESULT_OK);
+
+	w = pw_work_new(ar);
+	w->cookie = ar->session.via_cookie;
+	if (!take_password(req, ar->body, "current_password", w->password,
+	    &w->pwlen, 0))
+		return (KORE_RESULT_OK);
+	if (!take_password(req, ar->body, "new_password", w->newpw,
+	    &w->newlen, 1))
+		return (KORE_RESULT_OK);
+
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	return (db_call(req, ar, "SELECT password_hash FROM "
+	    "api.password_hash_get($1, $2)", 2, params, password_check));
+}
+
+static int
+password_check(struct http_request *req, struct api_req *ar)
+{
+	struct pw_work	*w = ar->data;
+
+	if (db_rows(ar) != 1) {
+		reply_error(req, 404, "user_not_found", "No such user.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	(void)kore_strlcpy(w->stored, db_value(ar, 0, 0), sizeof(w->stored));
+	return (pw_task_start(req, ar, password_store));
+}
+
+static int
+password_store(struct http_request *req, struct api_req *ar)
+{
+	struct pw_work	*w = ar->data;
+	const char	*params[5];
+
+	if (!pw_task_done(req, ar))
+		return (KORE_RESULT_OK);
+	if (!w->verified) {
+		reply_error(req, 403, "wrong_password",
+		    "The current password is not right.", "current_password");
+		return (KORE_RESULT_OK);
+	}
+
+	session_refresh_new(w->refresh, sizeof(w->refresh), w->refresh_hash);
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = w->stored;
+	params[3] = w->hash;
+	params[4] = w->refresh_hash;
+	return (db_call(req, ar, "SELECT status, body FROM api.password_set("
+	    "$1, $2, $3, $4, $5)", 5, params, session_reply));
+}
+
+int
+me_export(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[2];
+
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	http_response_header(req, "content-disposition",
+	    "attachment; filename=\"safeguard-learn-my-data.json\"");
+	return (db_call(req, ar, "SELECT status, body FROM api.me_export("
+	    "$1, $2)", 2, params, db_reply));
+}
+
+int
+me_delete(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[2];
+
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	return (db_call(req, ar, "SELECT status, body FROM api.me_delete("
+	    "$1, $2)", 2, params, logout_reply));
+}

@@ -1,0 +1,86 @@
+/*
+ * Administration of accounts, and the audit log.
+ *
+ * Every change an admin makes is written to the audit log by the same SQL
+ * function that makes it, with the request id, in the same transaction.
+ */
+
+#include "platform.h"
+#include "handlers.h"
+#include "session.h"
+#include "validate.h"
+
+int
+admin_users_list(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[4];
+	char		q[128], page[16];
+
+	if (!query_page(req, page, sizeof(page)))
+		return (KORE_RESULT_OK);
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = query_arg(req, "q", q, sizeof(q)) ? q : NULL;
+	params[3] = page;
+	return (db_call(req, ar, "SELECT status, body FROM api.admin_users("
+	    "$1, $2, $3, $4)", 4, params, db_reply));
+}
+
+int
+admin_user_patch(struct http_request *req, struct api_req *ar)
+{
+	static const char *const fields[] = { "role", "disabled", NULL };
+	const char	*params[5], *role;
+	char		*changes;
+	int		disabled, ret;
+
+	if (!valid_uuid(api_param(ar, 0))) {
+		reply_error(req, 404, "user_not_found", "No such user.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
+		return (KORE_RESULT_OK);
+	if (!body_only(req, ar->body, fields))
+		return (KORE_RESULT_OK);
+	if (!body_string(req, ar->body, "role", 0, 1, 16, &role))
+		return (KORE_RESULT_OK);
+	if (role != NULL && session_role_value(role) == ROLE_NONE) {
+		reply_field_error(req, "role",
+		    "Use one of learner, instructor, admin.");
+		return (KORE_RESULT_OK);
+	}
+	disabled = 0;
+	if (!body_bool(req, ar->body, "disabled", &disabled))
+		return (KORE_RESULT_OK);
+	if (json_object_size(ar->body) == 0) {
+		reply_error(req, 422, "nothing_to_change",
+		    "Send role, disabled, or both.", NULL);
+		return (KORE_RESULT_OK);
+	}
+
+	changes = json_dumps(ar->body, JSON_COMPACT);
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = api_param(ar, 0);
+	params[3] = changes;
+	params[4] = ar->request_id;
+	ret = db_call(req, ar, "SELECT status, body FROM api.admin_user_patch("
+	    "$1, $2, $3, $4, $5)", 5, params, db_reply);
+	free(changes);
+	return (ret);
+}
+
+int
+admin_audit(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[3];
+	char		page[16];
+
+	if (!query_page(req, page, sizeof(page)))
+		return (KORE_RESULT_OK);
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = page;
+	return (db_call(req, ar, "SELECT status, body FROM api.admin_audit("
+	    "$1, $2, $3)", 3, params, db_reply));
+}
