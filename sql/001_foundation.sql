@@ -21,7 +21,7 @@ BEGIN
 	    ERRCODE = 'SG' || p_status::text,
 	    MESSAGE = p_code,
 	    DETAIL = p_message,
-	    HINT = p_field;
+	    HINT = coalesce(p_field, '');
 END;
 $$;
 

@@ -196,6 +196,8 @@ db_fail(struct http_request *req, struct api_req *ar)
 		field = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 		if (status < 400 || status > 499)
 			status = 400;
+		if (field != NULL && *field == '\0')
+			field = NULL;
 		reply_error(req, status, code ? code : "refused",
 		    detail ? detail : "The request was refused.", field);
 	} else if (state != NULL && !strcmp(state, "23505")) {

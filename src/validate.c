@@ -39,11 +39,12 @@ valid_country(const char *cc)
 	up[0] = toupper((unsigned char)cc[0]);
 	up[1] = toupper((unsigned char)cc[1]);
 	up[2] = '\0';
-	for (p = countries; *p != '\0'; p += 3) {
+	for (p = countries;; p += 3) {
 		if (p[0] == up[0] && p[1] == up[1])
 			return (1);
+		if (p[2] == '\0')
+			return (0);
 	}
-	return (0);
 }
 
 /*

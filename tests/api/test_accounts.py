@@ -1,0 +1,490 @@
+"""Accounts, roles and JWT sessions."""
+import base64
+import glob
+import json
+import os
+import re
+import statistics
+import time
+import uuid
+
+import jwt as pyjwt
+import pytest
+import requests
+
+from conftest import (BASE, PASSWORD, Client, new_user, query, register,
+                      unique_email, url)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ISS, AUD = "safeguard-learn", "safeguard-learn-api"
+
+
+def signing_key():
+    """The server's newest key, read the way the server reads it."""
+    keydir = os.path.join(os.environ.get("SG_VAR_DIR", os.path.join(ROOT, "var")),
+                          "keys", "jwt")
+    path = sorted(glob.glob(os.path.join(keydir, "*.key")))[-1]
+    kid = os.path.basename(path)[:-4]
+    return kid, base64.b64decode(open(path).read().strip())
+
+
+def claims_for(client, **over):
+    now = int(time.time())
+    c = {"iss": ISS, "aud": AUD, "sub": client.user_id,
+         "sid": client.login["session_id"], "role": "learner",
+         "jti": str(uuid.uuid4()), "iat": now, "nbf": now, "exp": now + 600}
+    c.update(over)
+    return {k: v for k, v in c.items() if v is not None}
+
+
+def b64(d):
+    return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
+
+def me_with(token):
+    return requests.get(url("/api/v1/me"), headers={"Authorization": "Bearer " + token})
+
+
+# -- registration ----------------------------------------------------------
+
+def test_register_normalises_and_hashes(db):
+    email = "  Nurse.Reyes@Hospital.EXAMPLE.org "
+    local = "Nurse.Reyes@hospital.example.org"
+    query(db, "DELETE FROM users WHERE lower(email) = lower(%s)", local)
+    r = register(email=email, organisation="City Hospital", language="es")
+    assert r.status_code == 201, r.text
+    user = r.json()
+    assert user["email"] == local
+    assert user["role"] == "learner"
+    assert user["country"] == "PH" and user["language"] == "es"
+    assert "password" not in r.text
+    stored = query(db, "SELECT password_hash FROM users WHERE id = %s", user["id"])[0][0]
+    assert stored.startswith("$argon2id$v=19$m=65536,t=2,")
+    assert PASSWORD not in stored
+
+
+def test_register_twice_is_409_whatever_the_case():
+    email = unique_email("dup")
+    assert register(email=email).status_code == 201
+    r = register(email=email.upper())
+    assert r.status_code == 409
+    assert r.json()["error"] == {"code": "email_taken", "field": "email",
+                                 "message": r.json()["error"]["message"]}
+
+
+@pytest.mark.parametrize("field,value", [
+    ("password", "short pass"),
+    ("password", "Password1234"),
+    ("password", "qwertyuiopas"),
+    ("country", "XX"),
+    ("country", "PHL"),
+    ("profession", "spy"),
+    ("language", "english!"),
+    ("email", "not-an-email"),
+    ("display_name", "line\nbreak"),
+    ("display_name", 42),
+])
+def test_register_refuses_bad_fields(field, value):
+    r = register(**{field: value})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["field"] == field
+
+
+def test_register_refuses_unknown_fields_and_role():
+    r = register(role="admin")
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "unknown_field"
+    assert r.json()["error"]["field"] == "role"
+
+
+def test_register_refuses_missing_fields():
+    r = requests.post(url("/api/v1/auth/register"), json={"email": unique_email()})
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "password"
+
+
+# -- sign-in ---------------------------------------------------------------
+
+def test_login_returns_a_well_formed_token(learner):
+    body = learner.login
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 900
+    header = pyjwt.get_unverified_header(learner.token)
+    assert header["alg"] == "HS256" and header["kid"]
+    claims = pyjwt.decode(learner.token, options={"verify_signature": False})
+    assert set(claims) >= {"iss", "aud", "sub", "role", "iat", "nbf", "exp", "jti", "sid"}
+    assert claims["exp"] - claims["iat"] == 900
+    assert claims["sub"] == learner.user_id and claims["role"] == "learner"
+    assert len(body["refresh_token"]) >= 43
+    assert learner.get("/api/v1/me").json()["id"] == learner.user_id
+
+
+def test_unknown_email_and_wrong_password_answer_alike(learner):
+    wrong = requests.post(url("/api/v1/auth/login"),
+                          json={"email": learner.email, "password": "wrong password!"})
+    unknown = requests.post(url("/api/v1/auth/login"),
+                            json={"email": unique_email("ghost"), "password": "wrong password!"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert wrong.json()["error"]["code"] == "login_failed"
+
+
+def test_unknown_email_costs_a_password_verification(learner):
+    """Both paths run argon2id: neither answers in a fraction of the other."""
+    def timed(email):
+        t = time.monotonic()
+        requests.post(url("/api/v1/auth/login"), json={"email": email, "password": "nope nope nope"})
+        return time.monotonic() - t
+    wrong = statistics.median(timed(learner.email) for _ in range(3))
+    unknown = statistics.median(timed(unique_email("ghost")) for _ in range(3))
+    assert 0.4 < unknown / wrong < 2.5, (wrong, unknown)
+
+
+def test_login_throttles_per_account_then_resets(db, learner):
+    for _ in range(5):
+        r = requests.post(url("/api/v1/auth/login"),
+                          json={"email": learner.email, "password": "wrong password!"})
+        assert r.status_code == 401
+    r = requests.post(url("/api/v1/auth/login"),
+                      json={"email": learner.email, "password": PASSWORD})
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "too_many_attempts"
+    assert 0 < int(r.headers["retry-after"]) <= 900
+    # The window passes.
+    query(db, "UPDATE login_throttle SET window_start = now() - interval '16 minutes' "
+              "WHERE key LIKE 'acct:%%'")
+    r = requests.post(url("/api/v1/auth/login"),
+                      json={"email": learner.email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+
+
+def test_login_throttles_per_address(db):
+    query(db, "DELETE FROM login_throttle WHERE key LIKE 'addr:%%'")
+    try:
+        statuses = []
+        for i in range(21):
+            r = requests.post(url("/api/v1/auth/login"),
+                              json={"email": unique_email("spray"), "password": "whatever1234!"})
+            statuses.append(r.status_code)
+        assert statuses[:20] == [401] * 20
+        assert statuses[20] == 429
+    finally:
+        query(db, "DELETE FROM login_throttle WHERE key LIKE 'addr:%%'")
+
+
+# -- forged tokens: every one a 401 -----------------------------------------
+
+def forged_tokens(client):
+    kid, key = signing_key()
+    good = claims_for(client)
+    hdr = {"kid": kid}
+    parts = client.token.split(".")
+    tampered_payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=="))
+    tampered_payload["role"] = "admin"
+    return {
+        "alg none": b64({"alg": "none", "typ": "JWT", "kid": kid}) + "." + b64(good) + ".",
+        "alg none no kid": b64({"alg": "none"}) + "." + b64(good) + ".",
+        "HS256 empty key": pyjwt.encode(good, b"", algorithm="HS256", headers=hdr),
+        "HS256 guessable key": pyjwt.encode(good, kid.encode(), algorithm="HS256", headers=hdr),
+        "HS512 right key": pyjwt.encode(good, key, algorithm="HS512", headers=hdr),
+        "HS384 right key": pyjwt.encode(good, key, algorithm="HS384", headers=hdr),
+        "unknown kid": pyjwt.encode(good, key, algorithm="HS256", headers={"kid": "nope"}),
+        "no kid": pyjwt.encode(good, key, algorithm="HS256"),
+        "expired": pyjwt.encode(claims_for(client, iat=int(time.time()) - 1000,
+                                           nbf=int(time.time()) - 1000,
+                                           exp=int(time.time()) - 100),
+                                key, algorithm="HS256", headers=hdr),
+        "not yet valid": pyjwt.encode(claims_for(client, nbf=int(time.time()) + 300),
+                                      key, algorithm="HS256", headers=hdr),
+        "missing exp": pyjwt.encode(claims_for(client, exp=None), key,
+                                    algorithm="HS256", headers=hdr),
+        "wrong audience": pyjwt.encode(claims_for(client, aud="someone-else"), key,
+                                       algorithm="HS256", headers=hdr),
+        "wrong issuer": pyjwt.encode(claims_for(client, iss="evil"), key,
+                                     algorithm="HS256", headers=hdr),
+        "too long lived": pyjwt.encode(claims_for(client, exp=int(time.time()) + 86400),
+                                       key, algorithm="HS256", headers=hdr),
+        "tampered payload": parts[0] + "." + b64(tampered_payload) + "." + parts[2],
+        "bad signature": parts[0] + "." + parts[1] + "." + parts[2][::-1],
+        "garbage": "not.a.jwt",
+        "two parts": parts[0] + "." + parts[1],
+    }
+
+
+def test_a_token_forged_with_the_real_key_and_right_claims_works(learner):
+    """The forging below is sound: with everything right, the server accepts."""
+    kid, key = signing_key()
+    token = pyjwt.encode(claims_for(learner), key, algorithm="HS256", headers={"kid": kid})
+    assert me_with(token).status_code == 200
+
+
+FORGERIES = [
+    "alg none", "alg none no kid", "HS256 empty key", "HS256 guessable key",
+    "HS512 right key", "HS384 right key", "unknown kid", "no kid", "expired",
+    "not yet valid", "missing exp", "wrong audience", "wrong issuer",
+    "too long lived", "tampered payload", "bad signature", "garbage", "two parts"]
+
+
+@pytest.mark.parametrize("case", FORGERIES)
+def test_forged_token_is_refused(learner, case):
+    token = forged_tokens(learner)[case]
+    r = me_with(token)
+    assert r.status_code == 401, (case, r.text)
+    assert r.json()["error"]["code"] == "invalid_token"
+
+
+def test_no_token_is_401_and_learner_on_admin_route_is_403(learner):
+    r = requests.get(url("/api/v1/me"))
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+    r = learner.get("/api/v1/admin/users")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert learner.get("/api/v1/admin/audit").status_code == 403
+    assert learner.patch(f"/api/v1/admin/users/{learner.user_id}",
+                         json={"role": "admin"}).status_code == 403
+
+
+def test_every_protected_route_refuses_an_anonymous_caller():
+    """Walk the route table: whatever is not public answers 401 without a token."""
+    src = open(os.path.join(ROOT, "src/api.c")).read()
+    routes = re.findall(r'\{\s*(\w+),\s*"([^"]+)",\s*(AUTH_\w+),', src)
+    assert len(routes) >= 13
+    checked = 0
+    for method, path, auth in routes:
+        if auth in ("AUTH_PUBLIC", "AUTH_OPTIONAL"):
+            continue
+        concrete = re.sub(r":\w+", "00000000-0000-4000-8000-000000000000", path)
+        r = requests.request(method, url(concrete), json={})
+        assert r.status_code == 401, (method, path, r.status_code)
+        checked += 1
+    assert checked >= 10
+
+
+# -- refresh, logout, revocation --------------------------------------------
+
+def refresh(token):
+    return requests.post(url("/api/v1/auth/refresh"), json={"refresh_token": token})
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(learner):
+    first = learner.refresh_token
+    r = refresh(first)
+    assert r.status_code == 200, r.text
+    second = r.json()["refresh_token"]
+    new_access = r.json()["access_token"]
+    assert second != first and me_with(new_access).status_code == 200
+
+    # The old token again: theft is assumed, the whole family ends.
+    r = refresh(first)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "refresh_reused"
+    assert refresh(second).status_code == 401
+    assert me_with(new_access).status_code == 401
+    assert me_with(learner.token).status_code == 401
+
+
+def test_unknown_refresh_token_is_401():
+    assert refresh("x" * 43).status_code == 401
+
+
+def test_logout_ends_this_session_only(db):
+    a = new_user(db)
+    b = Client(a.email)
+    assert a.post("/api/v1/auth/logout").status_code == 204
+    assert a.get("/api/v1/me").status_code == 401
+    assert refresh(a.refresh_token).status_code == 401
+    assert b.get("/api/v1/me").status_code == 200
+
+
+def test_logout_all_ends_every_session(db):
+    a = new_user(db)
+    b = Client(a.email)
+    assert a.post("/api/v1/auth/logout-all").status_code == 204
+    assert a.get("/api/v1/me").status_code == 401
+    assert b.get("/api/v1/me").status_code == 401
+    assert refresh(b.refresh_token).status_code == 401
+
+
+def test_disabled_account_stops_at_once(db, admin):
+    victim = new_user(db)
+    r = admin.patch(f"/api/v1/admin/users/{victim.user_id}", json={"disabled": True})
+    assert r.status_code == 200 and r.json()["disabled"] is True
+    assert victim.get("/api/v1/me").status_code == 401
+    assert refresh(victim.refresh_token).status_code == 401
+    r = requests.post(url("/api/v1/auth/login"),
+                      json={"email": victim.email, "password": PASSWORD})
+    assert r.status_code == 401
+    # Enabled again, the person signs in anew.
+    assert admin.patch(f"/api/v1/admin/users/{victim.user_id}",
+                       json={"disabled": False}).status_code == 200
+    Client(victim.email)
+
+
+def test_password_change_needs_the_current_one_and_ends_other_sessions(db):
+    a = new_user(db)
+    other = Client(a.email)
+    r = a.post("/api/v1/me/password", json={"current_password": "not it at all",
+                                            "new_password": "a brand new passphrase"})
+    assert r.status_code == 403 and r.json()["error"]["field"] == "current_password"
+    r = a.post("/api/v1/me/password", json={"current_password": PASSWORD,
+                                            "new_password": "short"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "new_password"
+
+    r = a.post("/api/v1/me/password", json={"current_password": PASSWORD,
+                                            "new_password": "a brand new passphrase"})
+    assert r.status_code == 200, r.text
+    assert me_with(r.json()["access_token"]).status_code == 200
+    assert other.get("/api/v1/me").status_code == 401
+    assert a.get("/api/v1/me").status_code == 401
+    assert refresh(other.refresh_token).status_code == 401
+    Client(a.email, "a brand new passphrase")
+    bad = requests.post(url("/api/v1/auth/login"), json={"email": a.email, "password": PASSWORD})
+    assert bad.status_code == 401
+
+
+# -- browsers: cookies and CSRF ---------------------------------------------
+
+def browser_login(email):
+    s = requests.Session()
+    r = s.post(url("/api/v1/auth/login"),
+               json={"email": email, "password": PASSWORD, "cookie": True},
+               headers={"Origin": BASE})
+    return s, r
+
+
+def test_cookie_login_sets_strict_httponly_cookies_and_no_tokens(learner):
+    s, r = browser_login(learner.email)
+    assert r.status_code == 200, r.text
+    assert "access_token" not in r.json() and "refresh_token" not in r.json()
+    raw = r.raw.headers.getlist("Set-Cookie")
+    cookies = {c.split("=", 1)[0]: c for c in raw}
+    assert set(cookies) == {"sg_access", "sg_refresh", "sg_csrf"}
+    for name in ("sg_access", "sg_refresh"):
+        assert "HttpOnly" in cookies[name]
+    assert "HttpOnly" not in cookies["sg_csrf"]
+    for c in raw:
+        assert "SameSite=Strict" in c
+        assert "Secure" not in c        # plain HTTP in tests; Secure under TLS
+    assert "Path=/api/v1/auth/" in cookies["sg_refresh"]
+    assert s.get(url("/api/v1/me")).json()["id"] == learner.user_id
+
+
+def test_cookie_post_needs_csrf_token_and_same_origin(learner):
+    s, _ = browser_login(learner.email)
+    csrf = s.cookies.get("sg_csrf")
+    body = {"display_name": "Changed By Cookie"}
+    # No token: refused.
+    r = s.patch(url("/api/v1/me"), json=body, headers={"Origin": BASE})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_failed"
+    # Token, but a cross-site origin: refused.
+    r = s.patch(url("/api/v1/me"), json=body,
+                headers={"Origin": "https://evil.example", "X-CSRF-Token": csrf})
+    assert r.status_code == 403
+    # A wrong token: refused.
+    r = s.patch(url("/api/v1/me"), json=body,
+                headers={"Origin": BASE, "X-CSRF-Token": "x" * len(csrf)})
+    assert r.status_code == 403
+    assert learner.get("/api/v1/me").json()["display_name"] == "Test Person"
+    # Same origin with the token: accepted.
+    r = s.patch(url("/api/v1/me"), json=body, headers={"Origin": BASE, "X-CSRF-Token": csrf})
+    assert r.status_code == 200 and r.json()["display_name"] == "Changed By Cookie"
+
+
+def test_cookie_refresh_and_logout(learner):
+    s, _ = browser_login(learner.email)
+    csrf = s.cookies.get("sg_csrf")
+    assert s.post(url("/api/v1/auth/refresh"), headers={"Origin": BASE}).status_code == 403
+    r = s.post(url("/api/v1/auth/refresh"), headers={"Origin": BASE, "X-CSRF-Token": csrf})
+    assert r.status_code == 200 and "refresh_token" not in r.json()
+    csrf = s.cookies.get("sg_csrf")
+    r = s.post(url("/api/v1/auth/logout"), headers={"Origin": BASE, "X-CSRF-Token": csrf})
+    assert r.status_code == 204
+    assert any("Max-Age=0" in c for c in r.raw.headers.getlist("Set-Cookie"))
+    assert s.get(url("/api/v1/me")).status_code == 401
+
+
+def test_cross_site_login_is_refused(learner):
+    r = requests.post(url("/api/v1/auth/login"),
+                      json={"email": learner.email, "password": PASSWORD, "cookie": True},
+                      headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+
+
+# -- profile, export, erasure, admin -----------------------------------------
+
+def test_profile_patch_takes_only_editable_fields(learner):
+    r = learner.patch("/api/v1/me", json={"role": "admin"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "role"
+    r = learner.patch("/api/v1/me", json={"email": "new@example.org"})
+    assert r.status_code == 422
+    r = learner.patch("/api/v1/me", json={"country": "es", "organisation": "Policía Local",
+                                          "language": "es"})
+    assert r.status_code == 200, r.text
+    me = r.json()
+    assert me["country"] == "ES" and me["organisation"] == "Policía Local"
+    assert me["role"] == "learner"
+
+
+def test_export_holds_the_account_and_no_secrets(learner):
+    r = learner.get("/api/v1/me/export")
+    assert r.status_code == 200
+    data = r.json()
+    assert data["account"]["email"].lower() == learner.email.strip().lower()
+    assert len(data["sessions"]) >= 1
+    assert "argon2" not in r.text and "password" not in r.text
+
+
+def test_delete_erases_personal_fields_and_ends_sessions(db, learner):
+    assert learner.delete("/api/v1/me").status_code == 204
+    row = query(db, "SELECT email, display_name, organisation, password_hash, erased_at "
+                    "FROM users WHERE id = %s", learner.user_id)[0]
+    assert row[0].startswith("erased-") and row[1] == "Erased account"
+    assert row[2] is None and row[3] == "!" and row[4] is not None
+    assert learner.get("/api/v1/me").status_code == 401
+    r = requests.post(url("/api/v1/auth/login"),
+                      json={"email": learner.email, "password": PASSWORD})
+    assert r.status_code == 401
+
+
+def test_admin_lists_searches_and_changes_roles_with_audit(db, admin):
+    target = new_user(db)
+    r = admin.get("/api/v1/admin/users", params={"q": target.email.split("@")[0]})
+    assert r.status_code == 200
+    assert [u["id"] for u in r.json()["users"]] == [target.user_id]
+    r = admin.patch(f"/api/v1/admin/users/{target.user_id}", json={"role": "instructor"})
+    assert r.status_code == 200 and r.json()["role"] == "instructor"
+    rid = r.headers["x-request-id"]
+    rows = query(db, "SELECT action, target_id, request_id, actor_id FROM audit_log "
+                     "WHERE request_id = %s", rid)
+    assert rows == [("user.update", target.user_id, rid, admin.user_id)]
+    entries = admin.get("/api/v1/admin/audit").json()["entries"]
+    assert any(e["request_id"] == rid for e in entries)
+    # Roles take effect through the database at once.
+    assert admin.patch(f"/api/v1/admin/users/{target.user_id}",
+                       json={"role": "emperor"}).status_code == 422
+    assert admin.patch(f"/api/v1/admin/users/{uuid.uuid4()}",
+                       json={"role": "learner"}).status_code == 404
+    assert admin.patch("/api/v1/admin/users/not-a-uuid",
+                       json={"role": "learner"}).status_code == 404
+
+
+def test_admin_cannot_lock_themselves_out(admin):
+    r = admin.patch(f"/api/v1/admin/users/{admin.user_id}", json={"disabled": True})
+    assert r.status_code == 409
+    assert admin.get("/api/v1/me").status_code == 200
+
+
+def test_demoted_admin_loses_admin_routes_at_once(db, admin):
+    other = new_user(db, "admin")
+    assert other.get("/api/v1/admin/users").status_code == 200
+    admin.patch(f"/api/v1/admin/users/{other.user_id}", json={"role": "learner"})
+    # Their token still says admin; the database says otherwise.
+    assert other.get("/api/v1/admin/users").status_code == 403
+
+
+def test_no_personal_data_in_the_server_log(db):
+    email = unique_email("logcheck")
+    register(email=email, display_name="Inspector Private Name")
+    Client(email)
+    log = open(os.path.join(os.environ.get("SG_OUT", os.path.join(ROOT, "out")),
+                            "server.log")).read()
+    assert email.split("@")[0] not in log
+    assert "Inspector Private Name" not in log
+    assert PASSWORD not in log
