@@ -56,9 +56,11 @@ build: build/dev/app.so
 build/%/app.so: $(SOURCES)
 	@scripts/build-app $*
 
-$(SGCTL): scripts/sgctl.c src/password.c src/password.h
+SGCTL_SRC	:= scripts/sgctl.c src/password.c src/package.c src/validate.c
+$(SGCTL): $(SGCTL_SRC) src/password.h src/package.h src/validate.h
 	@mkdir -p build
-	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ scripts/sgctl.c src/password.c -lsodium
+	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I/usr/include/postgresql \
+		-o $@ $(SGCTL_SRC) -lsodium -lzip -lcmark -ljansson -lpq
 
 run: deps
 	@$(MAKE) --no-print-directory seed keys build/dev/app.so

@@ -2,16 +2,31 @@
  * sgctl: the command-line side of the app, for scripts that must do what the
  * server does without running it.
  *
- *   sgctl hash      reads a password on stdin, prints its argon2id hash
- *   sgctl genpass   prints a new random password
+ *   sgctl hash                 reads a password on stdin, prints its hash
+ *   sgctl genpass              prints a new random password
+ *   sgctl pack DIR OUT.zip     builds a module package from a folder
+ *   sgctl check PACKAGE.zip    checks a package as an upload would
+ *   sgctl import-course DIR    creates and publishes a course from a folder
+ *                              (course.json + module folders), through the
+ *                              same checks and SQL as an upload; a course
+ *                              that exists already is left alone
  *
- * Built by the Makefile from this file and src/password.c.
+ * Built by the Makefile from this file and the pure modules of src/.
  */
 
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <zip.h>
+
+#include "../src/package.h"
 #include "../src/password.h"
 
 static int
@@ -49,6 +64,278 @@ cmd_genpass(void)
 	return (0);
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char * const *)a, *(char * const *)b));
+}
+
+/* Adds the files of dir (and one level of subfolders) under prefix. */
+static int
+pack_dir(zip_t *za, const char *dir, const char *prefix)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	st;
+	char		path[4096], name[1024], *names[512];
+	size_t		n, i;
+	zip_source_t	*src;
+
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "sgctl: cannot open %s\n", dir);
+		return (0);
+	}
+	n = 0;
+	while ((de = readdir(d)) != NULL && n < 512) {
+		if (de->d_name[0] == '.')
+			continue;
+		names[n++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(char *), name_cmp);
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		snprintf(name, sizeof(name), "%s%s", prefix, names[i]);
+		if (stat(path, &st) == -1)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			strncat(name, "/", sizeof(name) - strlen(name) - 1);
+			if (!pack_dir(za, path, name))
+				return (0);
+			continue;
+		}
+		if ((src = zip_source_file(za, path, 0, -1)) == NULL ||
+		    zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8) < 0) {
+			fprintf(stderr, "sgctl: cannot add %s: %s\n", path,
+			    zip_strerror(za));
+			return (0);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	return (1);
+}
+
+static int
+cmd_pack(const char *dir, const char *out)
+{
+	zip_t	*za;
+	int	err;
+
+	if ((za = zip_open(out, ZIP_CREATE | ZIP_TRUNCATE, &err)) == NULL) {
+		fprintf(stderr, "sgctl: cannot create %s\n", out);
+		return (1);
+	}
+	if (!pack_dir(za, dir, "")) {
+		zip_discard(za);
+		return (1);
+	}
+	if (zip_close(za) != 0) {
+		fprintf(stderr, "sgctl: cannot write %s\n", out);
+		return (1);
+	}
+	return (0);
+}
+
+static unsigned char *
+read_file(const char *path, size_t *len)
+{
+	FILE		*fp;
+	unsigned char	*buf;
+	long		size;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return (NULL);
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	buf = malloc(size > 0 ? size : 1);
+	*len = fread(buf, 1, size, fp);
+	fclose(fp);
+	return (buf);
+}
+
+static void
+print_problems(const char *what, json_t *problems)
+{
+	size_t	i;
+	json_t	*p;
+
+	fprintf(stderr, "sgctl: %s has %zu problem(s):\n", what,
+	    json_array_size(problems));
+	json_array_foreach(problems, i, p) {
+		fprintf(stderr, "  %s:%lld:%lld: %s\n",
+		    json_string_value(json_object_get(p, "file")),
+		    json_integer_value(json_object_get(p, "line")),
+		    json_integer_value(json_object_get(p, "column")),
+		    json_string_value(json_object_get(p, "message")));
+	}
+}
+
+/* Packs a module folder and runs the upload checks: the document or NULL. */
+static char *
+module_doc(const char *dir)
+{
+	char		tmp[] = "/tmp/sgctl-XXXXXX";
+	unsigned char	*zip;
+	size_t		len;
+	json_t		*problems, *doc;
+	char		*text;
+	int		fd;
+
+	if ((fd = mkstemp(tmp)) == -1)
+		return (NULL);
+	close(fd);
+	if (cmd_pack(dir, tmp) != 0 || (zip = read_file(tmp, &len)) == NULL) {
+		unlink(tmp);
+		return (NULL);
+	}
+	unlink(tmp);
+	problems = json_array();
+	doc = package_parse(zip, len, problems);
+	free(zip);
+	if (doc == NULL) {
+		print_problems(dir, problems);
+		json_decref(problems);
+		return (NULL);
+	}
+	json_decref(problems);
+	text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return (text);
+}
+
+static int
+cmd_check(const char *path)
+{
+	unsigned char	*zip;
+	size_t		len;
+	json_t		*problems, *doc;
+
+	if ((zip = read_file(path, &len)) == NULL) {
+		fprintf(stderr, "sgctl: cannot read %s\n", path);
+		return (1);
+	}
+	problems = json_array();
+	doc = package_parse(zip, len, problems);
+	free(zip);
+	if (doc == NULL) {
+		print_problems(path, problems);
+		return (1);
+	}
+	printf("%s: ok, %zu lesson(s)\n", path,
+	    json_array_size(json_object_get(doc, "lessons")));
+	json_decref(doc);
+	return (0);
+}
+
+static PGresult *
+exec(PGconn *db, const char *sql, int n, const char **params)
+{
+	PGresult	*res;
+
+	res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "sgctl: %s", PQerrorMessage(db));
+		PQclear(res);
+		return (NULL);
+	}
+	return (res);
+}
+
+static int
+cmd_import_course(const char *dir)
+{
+	PGconn		*db;
+	PGresult	*res;
+	json_t		*course, *mods, *m;
+	json_error_t	jerr;
+	char		path[4096], *doc, *cdoc, course_id[64];
+	const char	*url, *params[2];
+	size_t		i;
+	int		rc;
+
+	snprintf(path, sizeof(path), "%s/course.json", dir);
+	if ((course = json_load_file(path, 0, &jerr)) == NULL) {
+		fprintf(stderr, "sgctl: %s:%d:%d: %s\n", path, jerr.line,
+		    jerr.column, jerr.text);
+		return (1);
+	}
+	if ((url = getenv("DATABASE_URL")) == NULL) {
+		fprintf(stderr, "sgctl: DATABASE_URL is not set\n");
+		return (1);
+	}
+	db = PQconnectdb(url);
+	if (PQstatus(db) != CONNECTION_OK) {
+		fprintf(stderr, "sgctl: %s", PQerrorMessage(db));
+		return (1);
+	}
+
+	rc = 1;
+	params[0] = json_string_value(json_object_get(course, "slug"));
+	if ((res = exec(db, "SELECT 1 FROM courses WHERE slug = $1", 1,
+	    params)) == NULL)
+		goto out;
+	if (PQntuples(res) > 0) {
+		printf("sgctl: course %s exists, left as it is\n", params[0]);
+		PQclear(res);
+		rc = 0;
+		goto out;
+	}
+	PQclear(res);
+
+	/* One transaction: the whole course or nothing. */
+	PQclear(exec(db, "BEGIN", 0, NULL));
+	mods = json_object_get(course, "modules");
+	json_object_del(course, "modules");
+	cdoc = json_dumps(course, JSON_COMPACT);
+	params[0] = cdoc;
+	res = exec(db, "SELECT (content.course_upsert((SELECT id FROM users "
+	    "WHERE email = 'instructor@demo.safeguard.example'), $1::jsonb)).id",
+	    1, params);
+	free(cdoc);
+	if (res == NULL)
+		goto rollback;
+	snprintf(course_id, sizeof(course_id), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+
+	json_array_foreach(mods, i, m) {
+		snprintf(path, sizeof(path), "%s/%s", dir, json_string_value(m));
+		if ((doc = module_doc(path)) == NULL)
+			goto rollback;
+		params[0] = course_id;
+		params[1] = doc;
+		res = exec(db, "SELECT content.module_import($1, $2::jsonb)", 2,
+		    params);
+		free(doc);
+		if (res == NULL)
+			goto rollback;
+		PQclear(res);
+	}
+
+	params[0] = course_id;
+	if ((res = exec(db, "UPDATE courses SET status = 'published', "
+	    "published_at = now() WHERE id = $1", 1, params)) == NULL)
+		goto rollback;
+	PQclear(res);
+	if ((res = exec(db, "SELECT content.outline_refresh($1)", 1,
+	    params)) == NULL)
+		goto rollback;
+	PQclear(res);
+	PQclear(exec(db, "COMMIT", 0, NULL));
+	printf("sgctl: imported and published %s\n", dir);
+	rc = 0;
+	goto out;
+rollback:
+	PQclear(exec(db, "ROLLBACK", 0, NULL));
+out:
+	json_decref(course);
+	PQfinish(db);
+	return (rc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -60,6 +347,13 @@ main(int argc, char **argv)
 		return (cmd_hash());
 	if (argc == 2 && !strcmp(argv[1], "genpass"))
 		return (cmd_genpass());
-	fprintf(stderr, "usage: sgctl hash | genpass\n");
+	if (argc == 4 && !strcmp(argv[1], "pack"))
+		return (cmd_pack(argv[2], argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "check"))
+		return (cmd_check(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "import-course"))
+		return (cmd_import_course(argv[2]));
+	fprintf(stderr, "usage: sgctl hash | genpass | pack DIR OUT.zip | "
+	    "check PACKAGE.zip | import-course DIR\n");
 	return (2);
 }

@@ -76,7 +76,7 @@ pw_task(struct kore_task *t)
 	struct api_req	*ar;
 	struct pw_work	*w;
 
-	ar = (struct api_req *)((char *)t - offsetof(struct api_req, task));
+	ar = api_task_owner(t);
 	w = ar->data;
 
 	if (w->stored[0] != '\0')
@@ -91,24 +91,14 @@ pw_task(struct kore_task *t)
 static int
 pw_task_start(struct http_request *req, struct api_req *ar, api_step next)
 {
-	kore_task_create(&ar->task, pw_task);
-	kore_task_bind_request(&ar->task, req);
-	ar->task_active = 1;
-	ar->next = next;
-	kore_task_run(&ar->task);
-	return (KORE_RESULT_RETRY);
+	return (api_task(req, ar, pw_task, next));
 }
 
 /* Collects the task's result; 0 when hashing failed (already answered). */
 static int
 pw_task_done(struct http_request *req, struct api_req *ar)
 {
-	int	result;
-
-	result = kore_task_result(&ar->task);
-	kore_task_destroy(&ar->task);
-	ar->task_active = 0;
-	if (result != KORE_RESULT_OK) {
+	if (api_task_result(ar) != KORE_RESULT_OK) {
 		reply_error(req, 500, "internal_error",
 		    "The password could not be processed.", NULL);
 		return (0);

@@ -32,6 +32,43 @@ static const struct api_route	api_routes[] = {
 	{ POST,	"/api/v1/me/password",		AUTH_LEARNER,	me_password },
 	{ GET,	"/api/v1/me/export",		AUTH_LEARNER,	me_export },
 
+	/* Catalog, outlines and media: courses.c */
+	{ GET,	"/api/v1/courses",		AUTH_PUBLIC,	catalog_list },
+	{ GET,	"/api/v1/courses/:slug",	AUTH_PUBLIC,	course_get },
+	{ GET,	"/api/v1/media/:sha256",	AUTH_PUBLIC,	media_get },
+
+	/* Enrollment, lessons and progress: learning.c */
+	{ POST,	"/api/v1/courses/:slug/enrollment", AUTH_LEARNER,
+	    enrollment_create },
+	{ DELETE, "/api/v1/courses/:slug/enrollment", AUTH_LEARNER,
+	    enrollment_delete },
+	{ GET,	"/api/v1/courses/:slug/progress", AUTH_LEARNER,
+	    course_progress_get },
+	{ GET,	"/api/v1/me/enrollments",	AUTH_LEARNER,	my_enrollments },
+	{ GET,	"/api/v1/lessons/:id",		AUTH_LEARNER,	lesson_get },
+	{ PUT,	"/api/v1/lessons/:id/progress",	AUTH_LEARNER,	progress_put },
+	{ POST,	"/api/v1/admin/enrollments/import", AUTH_ADMIN,
+	    admin_enrollments_import },
+
+	/* Authoring: authoring.c */
+	{ GET,	"/api/v1/instructor/courses",	AUTH_INSTRUCTOR, instructor_courses },
+	{ POST,	"/api/v1/instructor/courses",	AUTH_INSTRUCTOR, course_create },
+	{ PATCH, "/api/v1/instructor/courses/:slug", AUTH_INSTRUCTOR, course_patch },
+	{ POST,	"/api/v1/instructor/courses/:slug/publish", AUTH_INSTRUCTOR,
+	    course_publish },
+	{ POST,	"/api/v1/instructor/courses/:slug/unpublish", AUTH_INSTRUCTOR,
+	    course_unpublish },
+	{ GET,	"/api/v1/instructor/courses/:slug/preview", AUTH_INSTRUCTOR,
+	    course_preview },
+	{ POST,	"/api/v1/instructor/courses/:slug/instructors", AUTH_INSTRUCTOR,
+	    course_instructor_add },
+	{ POST,	"/api/v1/instructor/courses/:slug/modules", AUTH_INSTRUCTOR,
+	    module_upload },
+	{ PUT,	"/api/v1/instructor/courses/:slug/modules/order", AUTH_INSTRUCTOR,
+	    module_reorder },
+	{ DELETE, "/api/v1/instructor/courses/:slug/modules/:key",
+	    AUTH_INSTRUCTOR, module_delete },
+
 	/* Administration: admin.c */
 	{ GET,	"/api/v1/admin/users",		AUTH_ADMIN,	admin_users_list },
 	{ PATCH, "/api/v1/admin/users/:id",	AUTH_ADMIN,	admin_user_patch },
@@ -91,6 +128,40 @@ api_resume(struct http_request *req, struct api_req *ar)
 
 	/* Nothing in flight: the handler already answered. */
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * Runs entry on a Kore task thread, off the event loop; next runs when it
+ * finishes and collects the result with api_task_result().
+ */
+int
+api_task(struct http_request *req, struct api_req *ar,
+    int (*entry)(struct kore_task *), api_step next)
+{
+	kore_task_create(&ar->task, entry);
+	kore_task_bind_request(&ar->task, req);
+	ar->task_active = 1;
+	ar->next = next;
+	kore_task_run(&ar->task);
+	return (KORE_RESULT_RETRY);
+}
+
+int
+api_task_result(struct api_req *ar)
+{
+	int	result;
+
+	result = kore_task_result(&ar->task);
+	kore_task_destroy(&ar->task);
+	ar->task_active = 0;
+	return (result);
+}
+
+/* The api_req a task runs for: the task is embedded in it. */
+struct api_req *
+api_task_owner(struct kore_task *t)
+{
+	return ((struct api_req *)((char *)t - offsetof(struct api_req, task)));
 }
 
 const char *

@@ -135,7 +135,7 @@ db_send(struct http_request *req, struct api_req *ar)
 		formats[i] = 0;
 	}
 
-	if (!kore_pgsql_query_param_fields(&ar->sql, ar->query, 0,
+	if (!kore_pgsql_query_param_fields(&ar->sql, ar->query, ar->binary,
 	    ar->nqparams, (const char **)ar->qparams, lengths, formats))
 		return (db_fail(req, ar));
 

@@ -30,4 +30,30 @@ int	admin_users_list(struct http_request *, struct api_req *);
 int	admin_user_patch(struct http_request *, struct api_req *);
 int	admin_audit(struct http_request *, struct api_req *);
 
+/* courses.c */
+int	catalog_list(struct http_request *, struct api_req *);
+int	course_get(struct http_request *, struct api_req *);
+int	media_get(struct http_request *, struct api_req *);
+
+/* authoring.c */
+int	instructor_courses(struct http_request *, struct api_req *);
+int	course_create(struct http_request *, struct api_req *);
+int	course_patch(struct http_request *, struct api_req *);
+int	course_publish(struct http_request *, struct api_req *);
+int	course_unpublish(struct http_request *, struct api_req *);
+int	course_preview(struct http_request *, struct api_req *);
+int	course_instructor_add(struct http_request *, struct api_req *);
+int	module_upload(struct http_request *, struct api_req *);
+int	module_delete(struct http_request *, struct api_req *);
+int	module_reorder(struct http_request *, struct api_req *);
+
+/* learning.c */
+int	enrollment_create(struct http_request *, struct api_req *);
+int	enrollment_delete(struct http_request *, struct api_req *);
+int	course_progress_get(struct http_request *, struct api_req *);
+int	my_enrollments(struct http_request *, struct api_req *);
+int	lesson_get(struct http_request *, struct api_req *);
+int	progress_put(struct http_request *, struct api_req *);
+int	admin_enrollments_import(struct http_request *, struct api_req *);
+
 #endif

@@ -56,10 +56,10 @@ reqctx_free(struct http_request *req)
 		return;
 
 	db_release(ar);
-	if (ar->task_active) {
-		kore_task_destroy(&ar->task);
-		ar->task_active = 0;
-	}
+	/*
+	 * A task still bound to the request is Kore's to destroy: it frees
+	 * the request only once the task has finished.
+	 */
 	if (ar->body != NULL)
 		json_decref(ar->body);
 	if (ar->free_data != NULL && ar->data != NULL)
@@ -185,12 +185,25 @@ void
 reply_error(struct http_request *req, int status, const char *code,
     const char *message, const char *field)
 {
+	json_t		*extra;
+
+	extra = json_object();
+	if (field != NULL)
+		json_object_set_new(extra, "field", json_string(field));
+	reply_error_with(req, status, code, message, extra);
+	json_decref(extra);
+}
+
+/* The envelope with more members in "error" (a list of problems, say). */
+void
+reply_error_with(struct http_request *req, int status, const char *code,
+    const char *message, json_t *extra)
+{
 	json_t		*root, *err;
 	char		*text;
 
 	err = json_pack("{s:s, s:s}", "code", code, "message", message);
-	if (field != NULL)
-		json_object_set_new(err, "field", json_string(field));
+	json_object_update(err, extra);
 	root = json_pack("{s:o}", "error", err);
 
 	if (status == 503)
@@ -223,6 +236,36 @@ etag_matches(struct http_request *req, const char *etag)
 	if (!http_request_header(req, "if-none-match", &inm))
 		return (0);
 	return (strstr(inm, etag) != NULL || !strcmp(inm, "*"));
+}
+
+/* A strong entity tag for a body: 128 bits of BLAKE2b, quoted. */
+void
+etag_of(const void *data, size_t len, char *out, size_t outlen)
+{
+	u_int8_t	digest[16];
+	char		hex[33];
+
+	crypto_generichash(digest, sizeof(digest), data, len, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	(void)snprintf(out, outlen, "\"%s\"", hex);
+}
+
+/*
+ * Sends the ETag and Cache-Control of a cacheable answer; returns 1 (and
+ * answers 304) when the client already holds it.
+ */
+int
+reply_cacheable(struct http_request *req, const char *etag,
+    const char *cache_control)
+{
+	reqctx_get(req)->cache_set = 1;
+	http_response_header(req, "etag", etag);
+	http_response_header(req, "cache-control", cache_control);
+	http_response_header(req, "vary", "accept-encoding");
+	if (!etag_matches(req, etag))
+		return (0);
+	reply_encoded(req, 304, NULL, NULL, NULL, 0);
+	return (1);
 }
 
 /*

@@ -82,6 +82,7 @@ struct api_req {
 	api_step		next;
 
 	int			cache_set;	/* handler set Cache-Control */
+	int			binary;		/* rows in binary format */
 
 	/* Work moved off the worker's event loop (password hashing). */
 	struct kore_task	task;
@@ -112,11 +113,16 @@ void		reply_json_text(struct http_request *, int, const char *,
 		    size_t);
 void		reply_error(struct http_request *, int, const char *,
 		    const char *, const char *);
+void		reply_error_with(struct http_request *, int, const char *,
+		    const char *, json_t *);
 void		reply_empty(struct http_request *, int);
 int		accepts_gzip(struct http_request *);
 int		gzip_compress(const void *, size_t, u_int8_t **, size_t *);
 json_t		*body_json(struct http_request *, size_t);
 int		etag_matches(struct http_request *, const char *);
+void		etag_of(const void *, size_t, char *, size_t);
+int		reply_cacheable(struct http_request *, const char *,
+		    const char *);
 int		body_only(struct http_request *, json_t *,
 		    const char *const *);
 int		body_string(struct http_request *, json_t *, const char *,
@@ -143,5 +149,9 @@ void		db_release(struct api_req *);
 /* api.c: the route table and its dispatcher. */
 int		api_dispatch(struct http_request *);
 const char	*api_param(struct api_req *, int);
+int		api_task(struct http_request *, struct api_req *,
+		    int (*)(struct kore_task *), api_step);
+int		api_task_result(struct api_req *);
+struct api_req	*api_task_owner(struct kore_task *);
 
 #endif

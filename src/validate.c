@@ -209,3 +209,51 @@ has_control_chars(const char *s)
 	}
 	return (0);
 }
+
+/*
+ * Strict UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).
+ * On failure *line and *col (from 1) locate the first bad byte.
+ */
+int
+utf8_check(const char *s, size_t len, size_t *line, size_t *col)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			i, n, k;
+	unsigned int		cp, min;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < len; i += n) {
+		if (p[i] < 0x80) {
+			n = 1;
+			if (p[i] == '\n') {
+				(*line)++;
+				*col = 0;
+			}
+		} else if ((p[i] & 0xe0) == 0xc0) {
+			n = 2; cp = p[i] & 0x1f; min = 0x80;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			n = 3; cp = p[i] & 0x0f; min = 0x800;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			n = 4; cp = p[i] & 0x07; min = 0x10000;
+		} else {
+			return (0);
+		}
+		if (n > 1) {
+			if (i + n > len)
+				return (0);
+			for (k = 1; k < n; k++) {
+				if ((p[i + k] & 0xc0) != 0x80)
+					return (0);
+				cp = (cp << 6) | (p[i + k] & 0x3f);
+			}
+			if (cp < min || cp > 0x10ffff ||
+			    (cp >= 0xd800 && cp <= 0xdfff))
+				return (0);
+		}
+		if (p[i] == 0)
+			return (0);
+		(*col)++;
+	}
+	return (1);
+}

@@ -19,5 +19,6 @@ int	valid_key(const char *, size_t);
 int	email_normalise(const char *, char *, size_t);
 size_t	utf8_length(const char *, size_t);
 int	has_control_chars(const char *);
+int	utf8_check(const char *, size_t, size_t *, size_t *);
 
 #endif

@@ -20,8 +20,9 @@ def url(path):
     return BASE + path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def db():
+    """A connection per test: the suite restarts PostgreSQL on purpose."""
     conn = psycopg2.connect(DATABASE_URL)
     conn.autocommit = True
     yield conn

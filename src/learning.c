@@ -1,0 +1,279 @@
+/*
+ * Enrollment, lessons and progress: the learner's side of a course.
+ *
+ * Each handler validates what it was sent and makes one call to a SQL
+ * function that authorises, does the work and answers, in one transaction
+ * (sql/006_learning_api.sql). Progress beats carry a client-chosen
+ * Idempotency-Key so a phone that retries after a dropped link records a
+ * beat once.
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "platform.h"
+#include "handlers.h"
+#include "csv.h"
+#include "validate.h"
+
+#define IDEMPOTENCY_KEY_MAX	128
+#define TIME_DELTA_MAX		86400
+#define CSV_BODY_MAX		(2 * 1024 * 1024)
+#define CSV_ROWS_MAX		10000
+
+static int	slug_call(struct http_request *, struct api_req *,
+		    const char *);
+static int	lesson_id_ok(struct http_request *, struct api_req *);
+static int	idempotency_key(struct http_request *, const char **);
+static json_t	*csv_rows(struct http_request *, const char *, size_t);
+
+/* Calls a learner function taking (uid, sid, slug). */
+static int
+slug_call(struct http_request *req, struct api_req *ar, const char *sql)
+{
+	const char	*params[3];
+
+	if (!valid_slug(api_param(ar, 0), 80)) {
+		reply_error(req, 404, "course_not_found",
+		    "No course has that address.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = api_param(ar, 0);
+	return (db_call(req, ar, sql, 3, params, db_reply));
+}
+
+int
+enrollment_create(struct http_request *req, struct api_req *ar)
+{
+	return (slug_call(req, ar, "SELECT status, body FROM api.enroll("
+	    "$1, $2, $3)"));
+}
+
+int
+enrollment_delete(struct http_request *req, struct api_req *ar)
+{
+	return (slug_call(req, ar, "SELECT status, body FROM api.unenroll("
+	    "$1, $2, $3)"));
+}
+
+int
+course_progress_get(struct http_request *req, struct api_req *ar)
+{
+	return (slug_call(req, ar, "SELECT status, body FROM "
+	    "api.course_progress($1, $2, $3)"));
+}
+
+int
+my_enrollments(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[2];
+
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	return (db_call(req, ar, "SELECT status, body FROM "
+	    "api.my_enrollments($1, $2)", 2, params, db_reply));
+}
+
+static int
+lesson_id_ok(struct http_request *req, struct api_req *ar)
+{
+	if (valid_uuid(api_param(ar, 0)))
+		return (1);
+	reply_error(req, 404, "lesson_not_found", "No such lesson.", NULL);
+	return (0);
+}
+
+int
+lesson_get(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[3];
+
+	if (!lesson_id_ok(req, ar))
+		return (KORE_RESULT_OK);
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = api_param(ar, 0);
+	return (db_call(req, ar, "SELECT status, body FROM api.lesson_get("
+	    "$1, $2, $3)", 3, params, db_reply));
+}
+
+/* The Idempotency-Key header: 1..128 visible ASCII characters. */
+static int
+idempotency_key(struct http_request *req, const char **key)
+{
+	const char	*k;
+	size_t		i;
+
+	if (!http_request_header(req, "idempotency-key", &k) || *k == '\0') {
+		reply_error(req, 400, "idempotency_key_required", "Send an "
+		    "Idempotency-Key header with each progress beat.", NULL);
+		return (0);
+	}
+	for (i = 0; k[i] != '\0'; i++) {
+		if (i >= IDEMPOTENCY_KEY_MAX || !isgraph((unsigned char)k[i])) {
+			reply_error(req, 400, "invalid_idempotency_key", "The "
+			    "Idempotency-Key must be 1 to 128 visible "
+			    "characters.", NULL);
+			return (0);
+		}
+	}
+	*key = k;
+	return (1);
+}
+
+int
+progress_put(struct http_request *req, struct api_req *ar)
+{
+	static const char *const fields[] = { "position", "time_spent_delta",
+	    "completed", NULL };
+	const char	*key, *params[7];
+	char		pos[32], delta[16];
+	json_t		*v;
+	int		completed;
+
+	if (!lesson_id_ok(req, ar) || !idempotency_key(req, &key))
+		return (KORE_RESULT_OK);
+	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
+		return (KORE_RESULT_OK);
+	if (!body_only(req, ar->body, fields))
+		return (KORE_RESULT_OK);
+
+	v = json_object_get(ar->body, "position");
+	if (!json_is_number(v) || json_number_value(v) < 0 ||
+	    json_number_value(v) > 1e7) {
+		reply_field_error(req, "position", "position must be a number "
+		    "from 0 (seconds into a video, or a scroll fraction).");
+		return (KORE_RESULT_OK);
+	}
+	(void)snprintf(pos, sizeof(pos), "%.4f", json_number_value(v));
+
+	v = json_object_get(ar->body, "time_spent_delta");
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > TIME_DELTA_MAX) {
+		reply_field_error(req, "time_spent_delta", "time_spent_delta "
+		    "must be whole seconds from 0 to 86400.");
+		return (KORE_RESULT_OK);
+	}
+	(void)snprintf(delta, sizeof(delta), "%lld",
+	    (long long)json_integer_value(v));
+
+	completed = 0;
+	if (!body_bool(req, ar->body, "completed", &completed))
+		return (KORE_RESULT_OK);
+
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = api_param(ar, 0);
+	params[3] = key;
+	params[4] = pos;
+	params[5] = delta;
+	params[6] = completed ? "true" : "false";
+	return (db_call(req, ar, "SELECT status, body FROM api.progress_put("
+	    "$1, $2, $3, $4, $5, $6, $7)", 7, params, db_reply));
+}
+
+/*
+ * Bulk enrollment: a CSV with a header naming "email" and "course" (a
+ * course slug). The whole file is parsed before anything is written; a
+ * malformed file changes nothing.
+ */
+int
+admin_enrollments_import(struct http_request *req, struct api_req *ar)
+{
+	const char	*ctype, *params[4];
+	u_int8_t	*buf;
+	json_t		*rows;
+	char		*doc;
+	ssize_t		n;
+	size_t		len;
+	int		ret;
+
+	if (!http_request_header(req, "content-type", &ctype) ||
+	    strncasecmp(ctype, "text/csv", 8)) {
+		reply_error(req, 415, "unsupported_media_type",
+		    "Send the file as text/csv.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	if (req->content_length > CSV_BODY_MAX) {
+		reply_error(req, 413, "body_too_large",
+		    "A CSV file may be at most 2 MB.", NULL);
+		return (KORE_RESULT_OK);
+	}
+
+	buf = kore_malloc(CSV_BODY_MAX + 1);
+	len = 0;
+	while (len <= CSV_BODY_MAX &&
+	    (n = http_body_read(req, buf + len, CSV_BODY_MAX + 1 - len)) > 0)
+		len += (size_t)n;
+	if (len > CSV_BODY_MAX) {
+		kore_free(buf);
+		reply_error(req, 413, "body_too_large",
+		    "A CSV file may be at most 2 MB.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	rows = csv_rows(req, (const char *)buf, len);
+	kore_free(buf);
+	if (rows == NULL)
+		return (KORE_RESULT_OK);
+
+	doc = json_dumps(rows, JSON_COMPACT);
+	json_decref(rows);
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = doc;
+	params[3] = ar->request_id;
+	ret = db_call(req, ar, "SELECT status, body FROM "
+	    "api.admin_enroll_bulk($1, $2, $3, $4)", 4, params, db_reply);
+	free(doc);
+	return (ret);
+}
+
+/* [{"line", "email", "course"}] from the CSV, or NULL (answered). */
+static json_t *
+csv_rows(struct http_request *req, const char *text, size_t len)
+{
+	struct csv_error	err;
+	json_t			*records, *header, *out, *rec, *f;
+	size_t			i, col_email, col_course;
+	const char		*name;
+	char			msg[240];
+
+	if ((records = csv_parse(text, len, CSV_ROWS_MAX + 1, &err)) == NULL) {
+		(void)snprintf(msg, sizeof(msg), "Line %zu: %s Nothing was "
+		    "imported.", err.line, err.message);
+		reply_error(req, 400, "invalid_csv", msg, NULL);
+		return (NULL);
+	}
+	header = json_object_get(json_array_get(records, 0), "fields");
+	col_email = col_course = (size_t)-1;
+	json_array_foreach(header, i, f) {
+		name = json_string_value(f);
+		if (!strcasecmp(name, "email"))
+			col_email = i;
+		else if (!strcasecmp(name, "course"))
+			col_course = i;
+	}
+	if (col_email == (size_t)-1 || col_course == (size_t)-1) {
+		json_decref(records);
+		reply_error(req, 400, "invalid_csv", "Line 1: the header must "
+		    "name the columns email and course. Nothing was imported.",
+		    NULL);
+		return (NULL);
+	}
+
+	out = json_array();
+	json_array_foreach(records, i, rec) {
+		if (i == 0)
+			continue;
+		f = json_object_get(rec, "fields");
+		json_array_append_new(out, json_pack("{s:O, s:O, s:O}", "line",
+		    json_object_get(rec, "line"), "email",
+		    json_array_get(f, col_email), "course",
+		    json_array_get(f, col_course)));
+	}
+	json_decref(records);
+	return (out);
+}
