@@ -93,6 +93,8 @@ lint:
 # C unit tests: each tests/unit/X_test.c links the pure module src/X.c.
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
+UNIT_LIBS_csv := src/validate.c -ljansson
+UNIT_LIBS_package := src/validate.c -lzip -lcmark -ljansson
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests
