@@ -274,6 +274,7 @@ cmd_import_course(const char *dir)
 	}
 
 	rc = 1;
+	mods = NULL;
 	params[0] = json_string_value(json_object_get(course, "slug"));
 	if ((res = exec(db, "SELECT 1 FROM courses WHERE slug = $1", 1,
 	    params)) == NULL)
@@ -288,7 +289,7 @@ cmd_import_course(const char *dir)
 
 	/* One transaction: the whole course or nothing. */
 	PQclear(exec(db, "BEGIN", 0, NULL));
-	mods = json_object_get(course, "modules");
+	mods = json_incref(json_object_get(course, "modules"));
 	json_object_del(course, "modules");
 	cdoc = json_dumps(course, JSON_COMPACT);
 	params[0] = cdoc;
@@ -331,6 +332,7 @@ cmd_import_course(const char *dir)
 rollback:
 	PQclear(exec(db, "ROLLBACK", 0, NULL));
 out:
+	json_decref(mods);
 	json_decref(course);
 	PQfinish(db);
 	return (rc);
