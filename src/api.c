@@ -10,6 +10,7 @@
 
 #include "platform.h"
 #include "handlers.h"
+#include "validate.h"
 
 #define GET	HTTP_METHOD_GET
 #define POST	HTTP_METHOD_POST
@@ -162,6 +163,31 @@ struct api_req *
 api_task_owner(struct kore_task *t)
 {
 	return ((struct api_req *)((char *)t - offsetof(struct api_req, task)));
+}
+
+/*
+ * Calls a function taking (uid, sid, course slug, extra...) for a route
+ * whose first path parameter is a course slug, after checking the slug's
+ * shape (a malformed one names no course).
+ */
+int
+api_course_call(struct http_request *req, struct api_req *ar,
+    const char *sql, int nextra, const char **extra)
+{
+	const char	*params[DB_MAX_PARAMS];
+	int		i;
+
+	if (!valid_slug(api_param(ar, 0), 80)) {
+		reply_error(req, 404, "course_not_found",
+		    "No course has that address.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = api_param(ar, 0);
+	for (i = 0; i < nextra && i < DB_MAX_PARAMS - 3; i++)
+		params[3 + i] = extra[i];
+	return (db_call(req, ar, sql, 3 + i, params, db_reply));
 }
 
 const char *

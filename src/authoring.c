@@ -126,19 +126,11 @@ static int
 course_call(struct http_request *req, struct api_req *ar, const char *sql,
     const char *doc)
 {
-	const char	*params[5];
+	const char	*extra[2];
 
-	if (!valid_slug(api_param(ar, 0), 80)) {
-		reply_error(req, 404, "course_not_found",
-		    "No course has that address.", NULL);
-		return (KORE_RESULT_OK);
-	}
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = api_param(ar, 0);
-	params[3] = doc;
-	params[4] = ar->request_id;
-	return (db_call(req, ar, sql, 5, params, db_reply));
+	extra[0] = doc;
+	extra[1] = ar->request_id;
+	return (api_course_call(req, ar, sql, 2, extra));
 }
 
 int
@@ -209,18 +201,8 @@ course_unpublish(struct http_request *req, struct api_req *ar)
 int
 course_preview(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[3];
-
-	if (!valid_slug(api_param(ar, 0), 80)) {
-		reply_error(req, 404, "course_not_found",
-		    "No course has that address.", NULL);
-		return (KORE_RESULT_OK);
-	}
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = api_param(ar, 0);
-	return (db_call(req, ar, "SELECT status, body FROM api.course_preview("
-	    "$1, $2, $3)", 3, params, db_reply));
+	return (api_course_call(req, ar, "SELECT status, body FROM "
+	    "api.course_preview($1, $2, $3)", 0, NULL));
 }
 
 int

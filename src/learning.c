@@ -22,48 +22,29 @@
 #define CSV_BODY_MAX		(2 * 1024 * 1024)
 #define CSV_ROWS_MAX		10000
 
-static int	slug_call(struct http_request *, struct api_req *,
-		    const char *);
 static int	lesson_id_ok(struct http_request *, struct api_req *);
 static int	idempotency_key(struct http_request *, const char **);
 static json_t	*csv_rows(struct http_request *, const char *, size_t);
 
-/* Calls a learner function taking (uid, sid, slug). */
-static int
-slug_call(struct http_request *req, struct api_req *ar, const char *sql)
-{
-	const char	*params[3];
-
-	if (!valid_slug(api_param(ar, 0), 80)) {
-		reply_error(req, 404, "course_not_found",
-		    "No course has that address.", NULL);
-		return (KORE_RESULT_OK);
-	}
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = api_param(ar, 0);
-	return (db_call(req, ar, sql, 3, params, db_reply));
-}
-
 int
 enrollment_create(struct http_request *req, struct api_req *ar)
 {
-	return (slug_call(req, ar, "SELECT status, body FROM api.enroll("
-	    "$1, $2, $3)"));
+	return (api_course_call(req, ar, "SELECT status, body FROM api.enroll("
+	    "$1, $2, $3)", 0, NULL));
 }
 
 int
 enrollment_delete(struct http_request *req, struct api_req *ar)
 {
-	return (slug_call(req, ar, "SELECT status, body FROM api.unenroll("
-	    "$1, $2, $3)"));
+	return (api_course_call(req, ar, "SELECT status, body FROM api.unenroll("
+	    "$1, $2, $3)", 0, NULL));
 }
 
 int
 course_progress_get(struct http_request *req, struct api_req *ar)
 {
-	return (slug_call(req, ar, "SELECT status, body FROM "
-	    "api.course_progress($1, $2, $3)"));
+	return (api_course_call(req, ar, "SELECT status, body FROM "
+	    "api.course_progress($1, $2, $3)", 0, NULL));
 }
 
 int

@@ -149,6 +149,8 @@ void		db_release(struct api_req *);
 /* api.c: the route table and its dispatcher. */
 int		api_dispatch(struct http_request *);
 const char	*api_param(struct api_req *, int);
+int		api_course_call(struct http_request *, struct api_req *,
+		    const char *, int, const char **);
 int		api_task(struct http_request *, struct api_req *,
 		    int (*)(struct kore_task *), api_step);
 int		api_task_result(struct api_req *);

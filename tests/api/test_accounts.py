@@ -488,3 +488,20 @@ def test_no_personal_data_in_the_server_log(db):
     assert email.split("@")[0] not in log
     assert "Inspector Private Name" not in log
     assert PASSWORD not in log
+
+
+def test_create_admin_script_makes_an_admin_with_a_printed_password(db):
+    import subprocess
+    email = unique_email("ops").lower()
+    p = subprocess.run([os.path.join(ROOT, "scripts/create-admin"), email, "Ops Lead"],
+                       capture_output=True, text=True, env=os.environ)
+    assert p.returncode == 0, p.stderr
+    password = re.search(r"password \(shown only now\): (\S+)", p.stdout).group(1)
+    admin = Client(email, password)
+    assert admin.get("/api/v1/admin/users").status_code == 200
+    # Run again on an existing learner: promoted, password unchanged.
+    other = new_user(db)
+    p = subprocess.run([os.path.join(ROOT, "scripts/create-admin"), other.email],
+                       capture_output=True, text=True, env=os.environ)
+    assert p.returncode == 0 and "now an admin" in p.stdout
+    assert Client(other.email).get("/api/v1/admin/users").status_code == 200
