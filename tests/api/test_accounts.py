@@ -19,13 +19,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ISS, AUD = "safeguard-learn", "safeguard-learn-api"
 
 
-def signing_key():
-    """The server's newest key, read the way the server reads it."""
+def all_keys():
+    """The server's keys, read the way the server reads them: from
+    SG_JWT_KEYS when set (the first signs), else from the key folder."""
+    env = os.environ.get("SG_JWT_KEYS")
+    if env:
+        return [(kid, base64.b64decode(b64)) for kid, b64 in
+                (item.split(":", 1) for item in env.split(","))]
     keydir = os.path.join(os.environ.get("SG_VAR_DIR", os.path.join(ROOT, "var")),
                           "keys", "jwt")
-    path = sorted(glob.glob(os.path.join(keydir, "*.key")))[-1]
-    kid = os.path.basename(path)[:-4]
-    return kid, base64.b64decode(open(path).read().strip())
+    paths = sorted(glob.glob(os.path.join(keydir, "*.key")), reverse=True)
+    return [(os.path.basename(p)[:-4], base64.b64decode(open(p).read().strip()))
+            for p in paths]
+
+
+def signing_key():
+    return all_keys()[0]
 
 
 def claims_for(client, **over):
@@ -230,6 +239,20 @@ def test_forged_token_is_refused(learner, case):
     r = me_with(token)
     assert r.status_code == 401, (case, r.text)
     assert r.json()["error"]["code"] == "invalid_token"
+
+
+def test_rotation_older_keys_verify_the_newest_signs(learner):
+    keys = all_keys()
+    assert pyjwt.get_unverified_header(learner.token)["kid"] == keys[0][0]
+    for kid, key in keys:
+        token = pyjwt.encode(claims_for(learner), key, algorithm="HS256",
+                             headers={"kid": kid})
+        assert me_with(token).status_code == 200, kid
+    # A kid the server knows, with another key's bytes: refused.
+    if len(keys) > 1:
+        token = pyjwt.encode(claims_for(learner), keys[1][1], algorithm="HS256",
+                             headers={"kid": keys[0][0]})
+        assert me_with(token).status_code == 401
 
 
 def test_no_token_is_401_and_learner_on_admin_route_is_403(learner):
