@@ -7,6 +7,7 @@
  * take the same time and answer the same words.
  */
 
+#include <ctype.h>
 #include <stdio.h>
 
 #include "platform.h"
@@ -237,7 +238,8 @@ auth_login(struct http_request *req, struct api_req *ar)
 	    NULL };
 	struct pw_work	*w;
 	const char	*email, *params[3];
-	char		addr[64];
+	char		addr[64], lower[EMAIL_MAX + 1];
+	size_t		i;
 
 	if (!session_origin_ok(req)) {
 		reply_error(req, 403, "csrf_failed",
@@ -262,7 +264,11 @@ auth_login(struct http_request *req, struct api_req *ar)
 	if (!email_normalise(email, w->email, sizeof(w->email)))
 		(void)kore_strlcpy(w->email, "-", sizeof(w->email));
 
-	session_key_hash("acct", w->email, w->acct_key, sizeof(w->acct_key));
+	/* Accounts match without regard to case; so does their budget. */
+	for (i = 0; w->email[i] != '\0'; i++)
+		lower[i] = tolower((unsigned char)w->email[i]);
+	lower[i] = '\0';
+	session_key_hash("acct", lower, w->acct_key, sizeof(w->acct_key));
 	session_client_addr(req, addr, sizeof(addr));
 	session_key_hash("addr", addr, w->addr_key, sizeof(w->addr_key));
 

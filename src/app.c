@@ -9,6 +9,8 @@
  *                     (default http://127.0.0.1:8888)
  *   SG_JWT_KEYS       signing keys "kid:base64,kid:base64" (first signs);
  *                     else read from SG_VAR_DIR/keys/jwt
+ *   SG_TRUST_PROXY    1 when a reverse proxy in front sets X-Forwarded-For;
+ *                     its last address is then the client's (throttling)
  */
 
 #include <sys/types.h>
@@ -46,6 +48,9 @@ KORE_SECCOMP_FILTER("app",
 	KORE_SYSCALL_ALLOW(poll),
 	KORE_SYSCALL_ALLOW(getpeername),
 	KORE_SYSCALL_ALLOW(uname),
+	/* glibc's resolver, when DATABASE_URL names a host. */
+	KORE_SYSCALL_ALLOW(sendmmsg),
+	KORE_SYSCALL_ALLOW(recvfrom),
 	/* Kore task threads (password hashing off the event loop). */
 	KORE_SYSCALL_ALLOW(clone3),
 	KORE_SYSCALL_ALLOW(rseq),
@@ -81,6 +86,7 @@ app_init(int state)
 	app_config.var_dir = env_or("SG_VAR_DIR", "var");
 	app_config.public_origin = env_or("SG_PUBLIC_ORIGIN",
 	    "http://127.0.0.1:8888");
+	app_config.trust_proxy = !strcmp(env_or("SG_TRUST_PROXY", "0"), "1");
 	app_config.secure_cookies =
 	    !strncmp(app_config.public_origin, "https://", 8);
 

@@ -98,6 +98,7 @@ struct app_config {
 	const char	*var_dir;
 	const char	*public_origin;
 	int		secure_cookies;
+	int		trust_proxy;
 };
 extern struct app_config	app_config;
 

@@ -514,11 +514,26 @@ session_key_hash(const char *prefix, const char *value, char *out,
 	(void)snprintf(out, outlen, "%s:%s", prefix, hex);
 }
 
-/* The client's address as text (for throttling, hashed before storing). */
+/*
+ * The client's address as text (for throttling, hashed before storing).
+ * Behind a trusted proxy it is the last address of X-Forwarded-For, the
+ * one the proxy itself appended.
+ */
 void
 session_client_addr(struct http_request *req, char *out, size_t len)
 {
 	struct connection	*c = req->owner;
+	const char		*xff, *last;
+
+	if (app_config.trust_proxy &&
+	    http_request_header(req, "x-forwarded-for", &xff)) {
+		last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		while (*last == ' ')
+			last++;
+		(void)kore_strlcpy(out, last, len);
+		return;
+	}
 
 	if (c->family == AF_INET6)
 		(void)inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, out, len);
