@@ -156,6 +156,10 @@ def test_login_throttles_per_account_then_resets(db, learner):
     r = requests.post(url("/api/v1/auth/login"),
                       json={"email": learner.email, "password": PASSWORD})
     assert r.status_code == 429
+    # Changing the case of the address buys no new budget.
+    r2 = requests.post(url("/api/v1/auth/login"),
+                       json={"email": learner.email.upper(), "password": PASSWORD})
+    assert r2.status_code == 429
     assert r.json()["error"]["code"] == "too_many_attempts"
     assert 0 < int(r.headers["retry-after"]) <= 900
     # The window passes.
