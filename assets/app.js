@@ -1,1 +1,344 @@
-document.documentElement.dataset.ready = "1";
+// The shell: picks the language, draws the header, and routes every page
+// path to a view module loaded on demand. Views render into a fresh root
+// element, so a slow answer for a page already left lands nowhere.
+
+import {
+	h, add, t, api, events, getJSON, currentUser, loadSession, setLanguage,
+	currentLanguage, uiLanguage, signOut, maybeSignedIn, LANGUAGES,
+	languageName, localPath,
+} from './lib.js';
+
+// Each route: a pattern, the view module (static strings, so the browser
+// can preload them), and the data the view will ask for, fetched while the
+// module loads instead of after.
+const routes = [
+	{ re: /^\/(?:courses\/?)?$/, view: () => import('./catalog.js') },
+	{ re: /^\/courses\/([a-z0-9]+(?:-[a-z0-9]+)*)$/,
+		view: () => import('./course.js'),
+		data: (m) => [`/api/v1/courses/${m[1]}`] },
+	{ re: /^\/lessons\/([0-9a-f-]{36})$/, view: () => import('./lesson.js'),
+		auth: true, data: (m) => [`/api/v1/lessons/${m[1]}`] },
+	{ re: /^\/learning$/, view: () => import('./learning.js'), auth: true,
+		data: () => ['/api/v1/me/enrollments'] },
+	{ re: /^\/signin$/, view: () => import('./account.js'),
+		name: 'signin' },
+	{ re: /^\/signup$/, view: () => import('./account.js'),
+		name: 'signup' },
+];
+
+const main = document.getElementById('main');
+let cleanup = null;
+let firstRender = true;
+let generation = 0;
+
+function announce(text) {
+	const el = document.getElementById('announcer');
+	el.textContent = '';
+	// A change after a tick is what screen readers notice.
+	setTimeout(() => { el.textContent = text; }, 50);
+}
+
+export function navigate(url, opts = {}) {
+	if (opts.replace)
+		history.replaceState(null, '', url);
+	else
+		history.pushState(null, '', url);
+	route();
+}
+
+function setTitle(text) {
+	document.title = text ? `${text} – Safeguard Learn` : 'Safeguard Learn';
+}
+
+async function route() {
+	const gen = ++generation;
+	if (cleanup) {
+		const c = cleanup;
+		cleanup = null;
+		try {
+			c();
+		} catch (e) {
+			console.warn(e);
+		}
+	}
+
+	const path = location.pathname;
+	let match = null;
+	const r = routes.find((x) => (match = x.re.exec(path)) !== null);
+	const root = h('div', { class: 'view' });
+	main.replaceChildren(root);
+	drawNav();
+
+	if (!r) {
+		setTitle(t('notfound.title'));
+		add(root, h('h1', { tabindex: '-1' }, t('notfound.title')),
+			h('p', null, t('notfound.body')),
+			h('p', null, h('a', { href: '/' }, t('notfound.home'))));
+		finish(root);
+		return;
+	}
+
+	const needsUser = r.auth && maybeSignedIn();
+	if (r.data && (!r.auth || needsUser)) {
+		for (const url of r.data(match))
+			getJSON(url).catch(() => {});
+	}
+	const slow = setTimeout(() => {
+		if (!root.firstChild)
+			add(root, h('p', { class: 'loading' }, t('common.loading')));
+	}, 300);
+
+	let mod;
+	try {
+		mod = await r.view();
+	} catch {
+		clearTimeout(slow);
+		root.replaceChildren(h('h1', { tabindex: '-1' }, t('error.title')),
+			h('p', null, t('error.network')));
+		finish(root);
+		return;
+	}
+	if (r.auth && !(await loadSession())) {
+		clearTimeout(slow);
+		if (gen !== generation)
+			return;
+		navigate(`/signin?next=${encodeURIComponent(path + location.search)}`,
+			{ replace: true });
+		return;
+	}
+
+	const ctx = {
+		match, name: r.name, query: new URLSearchParams(location.search),
+		navigate, setTitle, announce, root,
+		current: () => gen === generation,
+	};
+	try {
+		cleanup = (await mod.render(root, ctx)) || null;
+	} catch (e) {
+		console.warn(e);
+		root.replaceChildren(h('h1', { tabindex: '-1' }, t('error.title')),
+			h('p', null, t('error.generic')));
+	}
+	clearTimeout(slow);
+	root.querySelector(':scope > p.loading')?.remove();
+	if (gen !== generation) {
+		if (cleanup) {
+			cleanup();
+			cleanup = null;
+		}
+		return;
+	}
+	finish(root);
+}
+
+// After a page is drawn: the keyboard and screen reader start at its
+// heading, except on the first load, where the browser's start is right.
+function finish(root) {
+	const h1 = root.querySelector('h1');
+	if (h1 && !h1.hasAttribute('tabindex'))
+		h1.setAttribute('tabindex', '-1');
+	if (!firstRender && h1) {
+		h1.focus();
+		announce(h1.textContent);
+	}
+	firstRender = false;
+}
+
+// ---------------------------------------------------------------- header
+
+function drawHeader() {
+	const skip = document.querySelector('.skip');
+	skip.textContent = t('common.skip');
+	const user = currentUser();
+	const nav = h('nav', { 'aria-label': t('nav.label'), class: 'nav' },
+		h('ul', null,
+			h('li', null, h('a', { href: '/courses', 'data-nav': 'catalog' },
+				t('nav.courses'))),
+			user ? h('li', null, h('a', { href: '/learning',
+				'data-nav': 'learning' }, t('nav.learning'))) : null));
+
+	const select = h('select', { id: 'lang-select', onchange: onLanguage },
+		LANGUAGES.map((l) => h('option', { value: l, lang: l,
+			selected: l === currentLanguage() }, languageName(l, true))));
+	const langBox = h('div', { class: 'lang' },
+		h('label', { for: 'lang-select' }, t('nav.language')), select);
+
+	const account = user ? accountMenu(user) : h('div', { class: 'account' },
+		h('a', { href: signinHref() }, t('nav.signin')),
+		h('a', { href: '/signup', class: 'button' }, t('nav.signup')));
+
+	document.getElementById('site-nav').replaceChildren(nav, langBox,
+		account);
+	drawNav();
+	const footer = document.getElementById('site-footer');
+	footer.replaceChildren(h('p', null, t('footer.text')));
+}
+
+function signinHref() {
+	const here = location.pathname;
+	if (here === '/signin' || here === '/signup')
+		return '/signin';
+	return `/signin?next=${encodeURIComponent(here + location.search)}`;
+}
+
+function drawNav() {
+	const path = location.pathname;
+	for (const a of document.querySelectorAll('#site-nav a[data-nav]')) {
+		const on = (a.dataset.nav === 'catalog' &&
+			(path === '/' || path === '/courses')) ||
+			(a.dataset.nav === 'learning' && path === '/learning');
+		if (on)
+			a.setAttribute('aria-current', 'page');
+		else
+			a.removeAttribute('aria-current');
+	}
+	const signin = document.querySelector('#site-nav .account a');
+	if (signin)
+		signin.setAttribute('href', signinHref());
+}
+
+// "Signed in as …": a disclosure button with the account's actions.
+function accountMenu(user) {
+	const list = h('ul', { id: 'account-menu', class: 'menu-list',
+		hidden: true },
+	h('li', null, h('a', { href: '/learning' }, t('nav.learning'))),
+	h('li', null, h('button', { type: 'button', class: 'link',
+		onclick: onSignOut }, t('nav.signout'))));
+	const button = h('button', { type: 'button', class: 'menu-button',
+		'aria-expanded': 'false', 'aria-controls': 'account-menu' },
+	h('span', { class: 'who' }, t('nav.signedInAs')), ' ',
+	h('strong', null, user.display_name));
+	const box = h('div', { class: 'account menu' }, button, list);
+
+	const setOpen = (open) => {
+		button.setAttribute('aria-expanded', String(open));
+		list.hidden = !open;
+	};
+	button.addEventListener('click', () => {
+		setOpen(list.hidden);
+		if (!list.hidden)
+			list.querySelector('a, button').focus();
+	});
+	box.addEventListener('keydown', (e) => {
+		if (e.key === 'Escape' && !list.hidden) {
+			setOpen(false);
+			button.focus();
+		}
+	});
+	box.addEventListener('focusout', (e) => {
+		if (!box.contains(e.relatedTarget))
+			setOpen(false);
+	});
+	list.addEventListener('click', () => setOpen(false));
+	return box;
+}
+
+async function onSignOut() {
+	if (cleanup) {
+		// The reader sends its last beat while the session still works.
+		const c = cleanup;
+		cleanup = null;
+		c();
+	}
+	await signOut();
+	announce(t('nav.signedOut'));
+	navigate('/');
+}
+
+async function onLanguage(e) {
+	const l = e.target.value;
+	try {
+		await setLanguage(l, true);
+	} catch {
+		e.target.value = currentLanguage();
+		announce(t('error.network'));
+		return;
+	}
+	if (currentUser()) {
+		api.patch('/api/v1/me', { language: l }).catch(() => {});
+		currentUser().language = l;
+	}
+	drawHeader();
+	await route();
+	document.getElementById('lang-select').focus();
+}
+
+// ---------------------------------------------------------------- boot
+
+function onClick(e) {
+	if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey ||
+	    e.shiftKey || e.altKey)
+		return;
+	const a = e.target.closest('a[href]');
+	if (!a || a.target || a.hasAttribute('download'))
+		return;
+	const url = new URL(a.href, location.href);
+	if (url.origin !== location.origin || url.pathname.startsWith('/api/') ||
+	    url.pathname.startsWith('/static/'))
+		return;
+	if (url.pathname === location.pathname && url.search === location.search &&
+	    url.hash) {
+		return;
+	}
+	e.preventDefault();
+	navigate(url.pathname + url.search + url.hash);
+}
+
+async function boot() {
+	history.scrollRestoration = 'manual';
+	// The server chose the page's language from the sg_lang cookie or
+	// Accept-Language and preloaded its messages; the account may differ.
+	await setLanguage(uiLanguage(document.documentElement.lang) ||
+		uiLanguage(navigator.language) || 'en', false);
+	drawHeader();
+	// The skip link moves focus, not just the view, in every browser.
+	document.querySelector('.skip').addEventListener('click', (e) => {
+		e.preventDefault();
+		main.focus();
+	});
+	document.addEventListener('click', onClick);
+	window.addEventListener('popstate', route);
+	events.addEventListener('session', () => drawHeader());
+
+	const session = loadSession();
+	const first = route();
+	const user = await session;
+	sendLeftBeats(user);
+	events.addEventListener('session', (e) => sendLeftBeats(e.detail.user));
+	const wanted = user && uiLanguage(user.language);
+	if (wanted && wanted !== currentLanguage()) {
+		await first;
+		await setLanguage(wanted, true);
+		drawHeader();
+		await route();
+	}
+	document.documentElement.dataset.ready = '1';
+}
+
+// Progress kept on this device by an earlier page (a reload, a closed
+// tab, a lost link) leaves as soon as its learner is signed in. The queue
+// module loads only when there is something to send.
+function sendLeftBeats(user) {
+	let left = null;
+	try {
+		left = localStorage.getItem('sg_beats_v1');
+	} catch {
+		return;
+	}
+	if (user && left)
+		import('./beats.js').then((m) => m.flush(user.id), () => {});
+}
+
+export function afterSignIn(user, next) {
+	const wanted = uiLanguage(user.language);
+	const go = () => {
+		drawHeader();
+		navigate(localPath(next) || '/learning', { replace: true });
+	};
+	if (wanted && wanted !== currentLanguage())
+		setLanguage(wanted, true).then(go, go);
+	else
+		go();
+}
+
+boot();

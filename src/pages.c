@@ -2,20 +2,44 @@
  * The browser pages: files under assets/, compiled into the app by kodev.
  *
  * Each file is gzip-compressed once when the worker starts and served with
- * its sha256 as ETag and "Cache-Control: no-cache", so a browser revalidates
+ * its hash as ETag and "Cache-Control: no-cache", so a browser revalidates
  * with one small 304 and a deploy never leaves stale JavaScript behind.
- * Every page path the app knows (/, /courses/..., /lessons/...) gets the
- * one HTML shell; the JavaScript router draws the page.
+ *
+ * Every page path the app knows (/, /courses/..., /lessons/...) gets an
+ * HTML shell; the JavaScript router draws the page. There are two shells:
+ * the catalog's (index.html), whose head preloads the first page of courses
+ * so they arrive in the same round trip as the scripts, and everyone
+ * else's (page.html). Each shell is made once per interface language at
+ * start, with "%LANG%" replaced: the <html lang> and the preloaded message
+ * catalog are then right from the first byte. The language comes from the
+ * sg_lang cookie (the learner's choice, set by the pages) or else from
+ * Accept-Language.
  */
+
+#include <stdlib.h>
 
 #include "platform.h"
 #include "assets.h"
 
+/*
+ * No inline script or style anywhere; the one HTML sink the pages use
+ * (a lesson's server-sanitised body) goes through the Trusted Types policy
+ * named here, and any other is refused by browsers that enforce them.
+ */
 #define PAGE_CSP							\
 	"default-src 'self'; script-src 'self'; style-src 'self'; "	\
 	"img-src 'self' data:; media-src 'self' https:; "		\
 	"connect-src 'self'; font-src 'self'; object-src 'none'; "	\
-	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "	\
+	"require-trusted-types-for 'script'; trusted-types lesson-html"
+
+#define PAGE_LANG_MARK		"%LANG%"
+#define PAGE_LANG_COOKIE	"sg_lang="
+#define PAGE_ETAG_MAX		48
+
+/* Interface languages: one message catalog each in assets/i18n/. */
+static const char	*page_langs[] = { "en", "es" };
+#define PAGE_NLANGS	(sizeof(page_langs) / sizeof(page_langs[0]))
 
 struct page_asset {
 	const char		*path;
@@ -30,42 +54,129 @@ struct page_asset {
 #define ASSET(p, n, t)	\
 	{ p, asset_##n, &asset_len_##n, &asset_sha256_##n, t, NULL, 0 }
 
+#define CT_JS		"text/javascript; charset=utf-8"
+#define CT_JSON		"application/json; charset=utf-8"
+
 static struct page_asset	page_assets[] = {
-	ASSET("/", index_html, "text/html; charset=utf-8"),
 	ASSET("/static/app.css", app_css, "text/css; charset=utf-8"),
-	ASSET("/static/app.js", app_js, "text/javascript; charset=utf-8"),
+	ASSET("/static/app.js", app_js, CT_JS),
+	ASSET("/static/lib.js", lib_js, CT_JS),
+	ASSET("/static/catalog.js", catalog_js, CT_JS),
+	ASSET("/static/course.js", course_js, CT_JS),
+	ASSET("/static/lesson.js", lesson_js, CT_JS),
+	ASSET("/static/beats.js", beats_js, CT_JS),
+	ASSET("/static/learning.js", learning_js, CT_JS),
+	ASSET("/static/account.js", account_js, CT_JS),
+	ASSET("/static/countries.js", countries_js, CT_JS),
+	ASSET("/static/i18n/en.json", en_json, CT_JSON),
+	ASSET("/static/i18n/es.json", es_json, CT_JSON),
+	ASSET("/static/icon.svg", icon_svg, "image/svg+xml"),
+	ASSET("/favicon.ico", icon_svg, "image/svg+xml"),
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
-/* Paths drawn by the client-side router: they all get the shell. */
-static const char	*page_routes[] = {
-	"/courses", "/courses/", "/lessons/", "/signin", "/signup",
-	"/learning", NULL,
+/* One shell in one language, ready to send. */
+struct page_variant {
+	u_int8_t		*body;
+	size_t			len;
+	u_int8_t		*gz;
+	size_t			gzlen;
+	char			etag[PAGE_ETAG_MAX];
+};
+
+struct page_shell {
+	const u_int8_t		*data;
+	const u_int32_t		*len;
+	struct page_variant	var[PAGE_NLANGS];
+};
+
+#define SHELL_CATALOG	0
+#define SHELL_PAGE	1
+
+static struct page_shell	page_shells[] = {
+	{ asset_index_html, &asset_len_index_html, { { 0 } } },
+	{ asset_page_html, &asset_len_page_html, { { 0 } } },
+};
+
+/* Paths drawn by the client-side router, and the shell each gets. */
+struct page_route {
+	const char		*path;
+	int			prefix;
+	int			shell;
+};
+
+static const struct page_route	page_routes[] = {
+	{ "/",		0,	SHELL_CATALOG },
+	{ "/courses",	0,	SHELL_CATALOG },
+	{ "/courses/",	1,	SHELL_PAGE },
+	{ "/lessons/",	1,	SHELL_PAGE },
+	{ "/signin",	0,	SHELL_PAGE },
+	{ "/signup",	0,	SHELL_PAGE },
+	{ "/learning",	0,	SHELL_PAGE },
+	{ NULL,		0,	0 },
 };
 
 int	pages_init(void);
 int	page_serve(struct http_request *);
 
-static void	page_send(struct http_request *, struct page_asset *);
-static struct page_asset	*page_lookup(const char *);
+static int	shell_variant(const struct page_shell *, const char *,
+		    struct page_variant *);
+static void	shell_send(struct http_request *, int, int);
+static int	shell_for(struct http_request *, int *);
+static int	page_language(struct http_request *);
+static int	page_lang_index(const char *, size_t);
+static int	page_accept_language(const char *);
+static void	asset_send(struct http_request *, struct page_asset *);
+static struct page_asset	*asset_lookup(const char *);
 
 int
 pages_init(void)
 {
 	struct page_asset	*a;
+	size_t			s, l;
 
 	for (a = page_assets; a->path != NULL; a++) {
 		/* kodev NUL-terminates assets; the length excludes it. */
 		if (!gzip_compress(a->data, *a->len, &a->gz, &a->gzlen))
 			a->gz = NULL;
 	}
+
+	for (s = 0; s < sizeof(page_shells) / sizeof(page_shells[0]); s++) {
+		for (l = 0; l < PAGE_NLANGS; l++) {
+			if (!shell_variant(&page_shells[s], page_langs[l],
+			    &page_shells[s].var[l]))
+				return (KORE_RESULT_ERROR);
+		}
+	}
 	return (KORE_RESULT_OK);
+}
+
+/* The shell with every "%LANG%" replaced by lang, compressed and tagged. */
+static int
+shell_variant(const struct page_shell *sh, const char *lang,
+    struct page_variant *v)
+{
+	struct kore_buf		buf;
+
+	kore_buf_init(&buf, *sh->len + 64);
+	kore_buf_append(&buf, sh->data, *sh->len);
+	kore_buf_replace_string(&buf, PAGE_LANG_MARK, lang,
+	    strlen(lang));
+	v->body = kore_buf_release(&buf, &v->len);
+	if (v->len == 0)
+		return (0);
+
+	etag_of(v->body, v->len, v->etag, sizeof(v->etag));
+	if (!gzip_compress(v->body, v->len, &v->gz, &v->gzlen))
+		v->gz = NULL;
+	return (1);
 }
 
 int
 page_serve(struct http_request *req)
 {
 	struct page_asset	*a;
+	int			shell;
 
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD) {
 		reply_error(req, 405, "method_not_allowed",
@@ -73,46 +184,96 @@ page_serve(struct http_request *req)
 		return (KORE_RESULT_OK);
 	}
 
-	if ((a = page_lookup(req->path)) == NULL) {
-		reply_error(req, 404, "not_found",
-		    "There is nothing at this address.", NULL);
+	if ((a = asset_lookup(req->path)) != NULL) {
+		asset_send(req, a);
 		return (KORE_RESULT_OK);
 	}
 
-	page_send(req, a);
+	/* An unknown page still gets the shell, to say so in its language. */
+	if (shell_for(req, &shell)) {
+		shell_send(req, shell, 200);
+	} else if (!strncmp(req->path, "/static/", 8)) {
+		reply_error(req, 404, "not_found",
+		    "There is nothing at this address.", NULL);
+	} else {
+		shell_send(req, SHELL_PAGE, 404);
+	}
 	return (KORE_RESULT_OK);
 }
 
 static struct page_asset *
-page_lookup(const char *path)
+asset_lookup(const char *path)
 {
 	struct page_asset	*a;
-	int			i;
-	size_t			len;
 
 	for (a = page_assets; a->path != NULL; a++) {
 		if (!strcmp(a->path, path))
 			return (a);
 	}
-
-	for (i = 0; page_routes[i] != NULL; i++) {
-		len = strlen(page_routes[i]);
-		if (!strncmp(path, page_routes[i], len) &&
-		    (page_routes[i][len - 1] == '/' || path[len] == '\0'))
-			return (&page_assets[0]);
-	}
 	return (NULL);
 }
 
+/*
+ * The shell for a router path. The catalog's preload names the bare
+ * catalog URL, so a catalog address with a search in it gets the plain
+ * shell rather than a preload it would not use.
+ */
+static int
+shell_for(struct http_request *req, int *shell)
+{
+	const struct page_route	*r;
+	size_t			len;
+
+	for (r = page_routes; r->path != NULL; r++) {
+		len = strlen(r->path);
+		if (r->prefix ? strncmp(req->path, r->path, len) != 0 :
+		    strcmp(req->path, r->path) != 0)
+			continue;
+		*shell = r->shell;
+		if (*shell == SHELL_CATALOG && req->query_string != NULL &&
+		    *req->query_string != '\0')
+			*shell = SHELL_PAGE;
+		return (1);
+	}
+	return (0);
+}
+
 static void
-page_send(struct http_request *req, struct page_asset *a)
+shell_send(struct http_request *req, int shell, int status)
+{
+	struct page_variant	*v;
+	int			lang;
+
+	lang = page_language(req);
+	v = &page_shells[shell].var[lang];
+
+	http_response_header(req, "content-security-policy", PAGE_CSP);
+	http_response_header(req, "x-frame-options", "DENY");
+	http_response_header(req, "content-language", page_langs[lang]);
+	http_response_header(req, "cache-control", "no-cache");
+	/* reply_encoded names accept-encoding when it compresses. */
+	http_response_header(req, "vary", "accept-language, cookie");
+	http_response_header(req, "etag", v->etag);
+
+	if (status == 200 && etag_matches(req, v->etag)) {
+		reply_raw(req, 304, NULL, NULL, 0);
+		return;
+	}
+	if (v->gz != NULL && accepts_gzip(req)) {
+		reply_encoded(req, status, "text/html; charset=utf-8", "gzip",
+		    v->gz, v->gzlen);
+		return;
+	}
+	http_response_header(req, "vary", "accept-encoding");
+	reply_encoded(req, status, "text/html; charset=utf-8", NULL, v->body,
+	    v->len);
+}
+
+static void
+asset_send(struct http_request *req, struct page_asset *a)
 {
 	http_response_header(req, "etag", *a->sha256);
 	http_response_header(req, "cache-control", "no-cache");
-	if (a == &page_assets[0]) {
-		http_response_header(req, "content-security-policy", PAGE_CSP);
-		http_response_header(req, "x-frame-options", "DENY");
-	}
 
 	if (etag_matches(req, *a->sha256)) {
 		reply_raw(req, 304, NULL, NULL, 0);
@@ -125,4 +286,86 @@ page_send(struct http_request *req, struct page_asset *a)
 	}
 	http_response_header(req, "vary", "accept-encoding");
 	reply_encoded(req, 200, a->ctype, NULL, a->data, *a->len);
+}
+
+/* The interface language: the sg_lang cookie, else Accept-Language. */
+static int
+page_language(struct http_request *req)
+{
+	const char	*hdr, *p;
+	size_t		n;
+	int		i;
+
+	if (http_request_header(req, "cookie", &hdr)) {
+		for (p = hdr; (p = strstr(p, PAGE_LANG_COOKIE)) != NULL; p++) {
+			if (p != hdr && p[-1] != ' ' && p[-1] != ';')
+				continue;
+			p += sizeof(PAGE_LANG_COOKIE) - 1;
+			n = strcspn(p, "; ");
+			if ((i = page_lang_index(p, n)) != -1)
+				return (i);
+			break;
+		}
+	}
+	if (http_request_header(req, "accept-language", &hdr))
+		return (page_accept_language(hdr));
+	return (0);
+}
+
+/* The index of the language whose primary subtag starts tag, or -1. */
+static int
+page_lang_index(const char *tag, size_t len)
+{
+	size_t		i, n;
+
+	n = 0;
+	while (n < len && tag[n] != '-' && tag[n] != '_')
+		n++;
+	for (i = 0; i < PAGE_NLANGS; i++) {
+		if (strlen(page_langs[i]) == n &&
+		    !strncasecmp(tag, page_langs[i], n))
+			return ((int)i);
+	}
+	return (-1);
+}
+
+/*
+ * The best of our languages in an Accept-Language header ("es-MX,es;q=0.9,
+ * en;q=0.8"): the highest weight wins, the earlier of equals; q=0 refuses.
+ */
+static int
+page_accept_language(const char *hdr)
+{
+	const char	*p, *end, *q;
+	size_t		n;
+	double		w, best_w;
+	int		i, best;
+
+	best = 0;
+	best_w = 0.0;
+	for (p = hdr; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		p += strspn(p, " \t");
+		n = strcspn(p, ";, \t");
+		if (p + n > end)
+			n = end - p;
+
+		w = 1.0;
+		for (q = p + n; q < end; q++) {
+			if (*q == ';') {
+				q += strspn(q + 1, " \t") + 1;
+				if (q + 2 <= end && q[0] == 'q' && q[1] == '=') {
+					w = strtod(q + 2, NULL);
+					break;
+				}
+			}
+		}
+		if (w > 1.0 || w != w)
+			w = 0.0;
+		if ((i = page_lang_index(p, n)) != -1 && w > best_w) {
+			best = i;
+			best_w = w;
+		}
+	}
+	return (best);
 }

@@ -1,0 +1,57 @@
+// My learning: the courses the learner is enrolled in, how far along each
+// is (a bar and its percentage in words), the last activity, and a link
+// back to where they left off.
+
+import { h, add, t, getJSON, errorText, fmtDate, progressBar } from './lib.js';
+
+export async function render(root, ctx) {
+	ctx.setTitle(t('learning.title'));
+	add(root, h('h1', null, t('learning.title')));
+	let data;
+	try {
+		data = await getJSON('/api/v1/me/enrollments');
+	} catch (e) {
+		add(root, h('p', null, errorText(e)),
+			h('p', null, h('button', { type: 'button', class: 'secondary',
+				onclick: () => ctx.navigate(location.pathname,
+					{ replace: true }) }, t('common.retry'))));
+		return;
+	}
+	if (!ctx.current())
+		return;
+	const list = data.enrollments || [];
+	if (list.length === 0) {
+		add(root, h('p', null, t('learning.empty')),
+			h('p', null, h('a', { class: 'button', href: '/courses' },
+				t('learning.browse'))));
+		return;
+	}
+	add(root, h('ul', { class: 'cards', id: 'enrollments' },
+		list.map(item)));
+}
+
+function item(e) {
+	const c = e.course || { slug: e.course_slug, title: e.course_slug };
+	const slug = encodeURIComponent(c.slug);
+	let when;
+	if (e.completed_at) {
+		when = t('course.completedOn', { date: fmtDate(e.completed_at) });
+	} else if (e.last_activity_at) {
+		when = t('learning.lastActivity',
+			{ date: fmtDate(e.last_activity_at, true) });
+	} else {
+		when = t('learning.notStarted', { date: fmtDate(e.enrolled_at) });
+	}
+	const started = Boolean(e.last_activity_at) || e.percent > 0;
+	return h('li', { class: 'card' },
+		h('article', null,
+			h('h2', { lang: c.language }, h('a', { href: `/courses/${slug}` },
+				c.title)),
+			progressBar(e.percent, t('course.progressOf', { title: c.title })),
+			h('p', { class: 'muted' }, when),
+			e.resume_lesson_id ? h('p', null, h('a', { class: 'button',
+				href: `/lessons/${e.resume_lesson_id}` },
+			e.completed_at ? t('learning.review') : started ?
+				t('course.continue') : t('course.start'),
+			h('span', { class: 'sr-only' }, ` – ${c.title}`))) : null));
+}

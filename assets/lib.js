@@ -1,0 +1,392 @@
+// What every page of Safeguard Learn shares: talking to the API, the
+// session, the message catalogs, and building DOM without markup strings.
+//
+// Browser sessions live in HttpOnly cookies this code cannot read; the only
+// cookie it touches is sg_csrf, which it echoes in X-CSRF-Token on every
+// request that changes state. Nothing here stores a token anywhere.
+
+export const LANGUAGES = ['en', 'es'];
+export const PROFESSIONS = ['law_enforcement', 'education', 'health',
+	'social_work', 'ngo', 'legal', 'other'];
+
+// ---------------------------------------------------------------- DOM
+
+// h('a', {href: '/x', class: 'c'}, 'text', child): children that are not
+// nodes become text nodes, so course and user text can never become markup.
+export function h(tag, props, ...children) {
+	const el = document.createElement(tag);
+	for (const [k, v] of Object.entries(props || {})) {
+		if (v === null || v === undefined || v === false)
+			continue;
+		if (k === 'class')
+			el.className = v;
+		else if (k === 'text')
+			el.textContent = v;
+		else if (k.startsWith('on') && typeof v === 'function')
+			el.addEventListener(k.slice(2), v);
+		else
+			el.setAttribute(k, v === true ? '' : String(v));
+	}
+	append(el, children);
+	return el;
+}
+
+// Appends children as h() does: null and false are skipped, not "null".
+export function add(el, ...children) {
+	append(el, children);
+	return el;
+}
+
+function append(el, children) {
+	for (const c of children) {
+		if (c === null || c === undefined || c === false)
+			continue;
+		if (Array.isArray(c))
+			append(el, c);
+		else
+			el.append(c instanceof Node ? c : String(c));
+	}
+}
+
+// Only same-origin paths and http(s) addresses become links or sources.
+export function safeUrl(u) {
+	if (typeof u !== 'string')
+		return null;
+	if (u.startsWith('/') && !u.startsWith('//'))
+		return u;
+	try {
+		const p = new URL(u);
+		return p.protocol === 'https:' || p.protocol === 'http:' ? p.href : null;
+	} catch {
+		return null;
+	}
+}
+
+// A path to return to after signing in: ours only, never another site.
+export function localPath(p) {
+	return typeof p === 'string' && /^\/(?![/\\])/.test(p) ? p : null;
+}
+
+// ---------------------------------------------------------------- i18n
+
+let lang = document.documentElement.lang || 'en';
+let messages = {};
+const catalogs = new Map();
+
+export function currentLanguage() {
+	return lang;
+}
+
+// The UI language a tag maps to ("es-419" -> "es"), or null.
+export function uiLanguage(tag) {
+	if (typeof tag !== 'string')
+		return null;
+	const primary = tag.toLowerCase().split('-')[0];
+	return LANGUAGES.includes(primary) ? primary : null;
+}
+
+function fetchCatalog(l) {
+	if (!catalogs.has(l)) {
+		// The URL matches the preload in the page's head exactly.
+		const p = fetch(`/static/i18n/${l}.json`).then((r) => {
+			if (!r.ok)
+				throw new Error(`messages ${l}: ${r.status}`);
+			return r.json();
+		});
+		p.catch(() => catalogs.delete(l));
+		catalogs.set(l, p);
+	}
+	return catalogs.get(l);
+}
+
+// Loads and switches to a language; remembers the choice in a cookie the
+// server reads to pick the page's lang and preload (a preference, not a
+// secret).
+export async function setLanguage(l, remember) {
+	l = uiLanguage(l) || 'en';
+	messages = await fetchCatalog(l);
+	lang = l;
+	document.documentElement.lang = l;
+	if (remember) {
+		const secure = location.protocol === 'https:' ? '; Secure' : '';
+		document.cookie = `sg_lang=${l}; Path=/; Max-Age=31536000; ` +
+			`SameSite=Lax${secure}`;
+	}
+	return l;
+}
+
+// t('catalog.found', {n: 3}): a message with {name} slots; a message that
+// is an object is chosen by plural category of vars.n.
+export function t(key, vars) {
+	let m = messages[key];
+	if (m === undefined)
+		return key;
+	if (typeof m === 'object') {
+		const cat = new Intl.PluralRules(lang).select(vars?.n ?? 0);
+		m = m[cat] ?? m.other;
+	}
+	if (!vars)
+		return m;
+	return m.replace(/\{(\w+)\}/g, (all, name) => {
+		const v = vars[name];
+		if (v === undefined)
+			return all;
+		return typeof v === 'number' ? fmtNumber(v) : String(v);
+	});
+}
+
+export function fmtNumber(n, opts) {
+	return new Intl.NumberFormat(lang, opts).format(n);
+}
+
+export function fmtPercent(p) {
+	return new Intl.NumberFormat(lang, { style: 'percent',
+		maximumFractionDigits: 0 }).format((p || 0) / 100);
+}
+
+export function fmtDate(iso, withTime) {
+	if (!iso)
+		return '';
+	const d = new Date(iso);
+	if (Number.isNaN(d.getTime()))
+		return '';
+	return new Intl.DateTimeFormat(lang, withTime ?
+		{ dateStyle: 'medium', timeStyle: 'short' } :
+		{ dateStyle: 'medium' }).format(d);
+}
+
+// A language's name in the UI language, or in itself (an autonym) when
+// asked, as a link to a translation shows it.
+export function languageName(code, own) {
+	try {
+		const name = new Intl.DisplayNames([own ? code : lang],
+			{ type: 'language' }).of(code);
+		return name.charAt(0).toLocaleUpperCase(own ? code : lang) +
+			name.slice(1);
+	} catch {
+		return code;
+	}
+}
+
+export function regionName(code) {
+	try {
+		return new Intl.DisplayNames([lang], { type: 'region' }).of(code);
+	} catch {
+		return code;
+	}
+}
+
+// ---------------------------------------------------------------- API
+
+export class ApiError extends Error {
+	constructor(status, body) {
+		const e = body && body.error ? body.error : {};
+		super(e.message || `HTTP ${status}`);
+		this.status = status;
+		this.code = e.code || (status === 0 ? 'network' : 'http_' + status);
+		this.field = e.field || null;
+		this.detail = e;
+	}
+}
+
+export function csrfToken() {
+	const m = /(?:^|;\s*)sg_csrf=([^;]+)/.exec(document.cookie);
+	return m ? decodeURIComponent(m[1]) : null;
+}
+
+// A browser that has signed in holds the readable sg_csrf cookie; without
+// it there is no session to ask about, and no request that would fail.
+export function maybeSignedIn() {
+	return csrfToken() !== null;
+}
+
+function forgetSession() {
+	document.cookie = 'sg_csrf=; Path=/; Max-Age=0; SameSite=Strict';
+	setUser(null);
+}
+
+// One refresh at a time, across tabs too: a refresh token is good once,
+// and a second use would end the session everywhere. A tab that waited for
+// another's refresh just retries with the new cookie.
+let refreshing = null;
+
+function refreshSession(since) {
+	if (refreshing)
+		return refreshing;
+	const run = async () => {
+		let last = 0;
+		try {
+			last = Number(localStorage.getItem('sg_refreshed_at')) || 0;
+		} catch { /* storage off: just refresh */ }
+		if (last > since)
+			return true;
+		const r = await fetch('/api/v1/auth/refresh', {
+			method: 'POST', credentials: 'same-origin',
+			headers: { 'X-CSRF-Token': csrfToken() || '' },
+		});
+		if (!r.ok)
+			return false;
+		try {
+			localStorage.setItem('sg_refreshed_at', String(Date.now()));
+		} catch { /* the refresh still happened */ }
+		return true;
+	};
+	refreshing = (navigator.locks ?
+		navigator.locks.request('sg-refresh', run) : run())
+		.catch(() => false)
+		.finally(() => { refreshing = null; });
+	return refreshing;
+}
+
+// request('PUT', url, {body, headers, keepalive}). Resolves with the parsed
+// body (null for 204); rejects with ApiError (status 0 when the network
+// failed). A 401 gets one refresh and one retry.
+export async function request(method, url, opts = {}, retried = false) {
+	const started = Date.now();
+	const headers = { ...(opts.headers || {}) };
+	const init = { method, headers, credentials: 'same-origin' };
+	if (method !== 'GET' && method !== 'HEAD') {
+		const token = csrfToken();
+		if (token)
+			headers['X-CSRF-Token'] = token;
+	}
+	if (opts.body !== undefined) {
+		headers['Content-Type'] = 'application/json';
+		init.body = JSON.stringify(opts.body);
+	}
+	if (opts.keepalive)
+		init.keepalive = true;
+
+	let res;
+	try {
+		res = await fetch(url, init);
+	} catch {
+		throw new ApiError(0, null);
+	}
+	if (res.status === 401 && !retried && !opts.noRefresh && csrfToken()) {
+		if (await refreshSession(started))
+			return request(method, url, opts, true);
+		forgetSession();
+	}
+	let data = null;
+	if (res.status !== 204) {
+		try {
+			data = await res.json();
+		} catch {
+			data = null;
+		}
+	}
+	if (!res.ok)
+		throw new ApiError(res.status, data);
+	return data;
+}
+
+// GETs in flight are shared, so a view and the router's prefetch (or a
+// preload in the page's head) make one request, not two.
+const inflight = new Map();
+
+export function getJSON(url) {
+	if (!inflight.has(url)) {
+		const p = request('GET', url);
+		inflight.set(url, p);
+		const done = () => inflight.delete(url);
+		p.then(done, done);
+	}
+	return inflight.get(url);
+}
+
+export const api = {
+	get: getJSON,
+	post: (url, body, opts) => request('POST', url, { ...opts, body }),
+	put: (url, body, opts) => request('PUT', url, { ...opts, body }),
+	patch: (url, body, opts) => request('PATCH', url, { ...opts, body }),
+	del: (url, opts) => request('DELETE', url, opts),
+};
+
+// ---------------------------------------------------------------- session
+
+export const events = new EventTarget();
+let user = null;
+let sessionLoad = null;
+
+export function currentUser() {
+	return user;
+}
+
+export function setUser(u) {
+	const changed = (u && u.id) !== (user && user.id);
+	user = u;
+	sessionLoad = Promise.resolve(u);
+	events.dispatchEvent(new CustomEvent('session', { detail: { user: u,
+		changed } }));
+}
+
+// The signed-in user, asking the server once a page load; null when none.
+export function loadSession() {
+	if (sessionLoad)
+		return sessionLoad;
+	if (!maybeSignedIn()) {
+		sessionLoad = Promise.resolve(null);
+		return sessionLoad;
+	}
+	sessionLoad = getJSON('/api/v1/me').then((u) => {
+		setUser(u);
+		return u;
+	}, (e) => {
+		if (e.status === 401) {
+			forgetSession();
+			return null;
+		}
+		// Offline: the page still works for what needs no account.
+		sessionLoad = null;
+		return null;
+	});
+	return sessionLoad;
+}
+
+export async function signOut() {
+	try {
+		await request('POST', '/api/v1/auth/logout');
+	} catch {
+		// The server forgets the session either way on expiry.
+	}
+	forgetSession();
+}
+
+// ---------------------------------------------------------------- misc
+
+export function uuid() {
+	if (crypto.randomUUID)
+		return crypto.randomUUID();
+	const b = crypto.getRandomValues(new Uint8Array(16));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+	return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-` +
+		`${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+// A message for an API failure, in the UI language.
+export function errorText(e) {
+	if (!(e instanceof ApiError))
+		return t('error.generic');
+	if (e.status === 0)
+		return t('error.network');
+	const key = `error.${e.code}`;
+	const m = t(key);
+	if (m !== key)
+		return m;
+	if (e.status >= 500)
+		return t('error.server');
+	return t('error.generic');
+}
+
+// A progress bar that says its value in words too, never by colour alone.
+export function progressBar(percent, label) {
+	const p = Math.max(0, Math.min(100, Math.round(percent || 0)));
+	const text = t('progress.percent', { p: fmtPercent(p) });
+	return h('div', { class: 'progress' },
+		h('progress', { max: '100', value: String(p), 'aria-label': label ||
+			t('progress.label') }, text),
+		h('span', { class: 'progress-text' }, text));
+}

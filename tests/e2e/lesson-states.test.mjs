@@ -1,0 +1,162 @@
+// The reader's other states: a locked lesson (and the outline saying what
+// is locked), a course the learner is not enrolled in, a lesson that does
+// not exist, and a lesson that cannot be fetched because the link is down.
+// The demo course locks nothing, so locks are mocked with page.route();
+// the rest are the server's real answers.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+	launch, openPage, ready, axe, shot, msg, registerUser, apiLogin, apiFetch,
+	signInBrowser, EN_SLUG, ES_SLUG,
+} from './helpers.mjs';
+
+let browser;
+let user;
+let outline;
+before(async () => {
+	browser = await launch();
+	user = await registerUser();
+	const token = await apiLogin(user.email);
+	const r = await apiFetch('POST', `/api/v1/courses/${EN_SLUG}/enrollment`,
+		{ token });
+	assert.ok(r.status === 201 || r.status === 200);
+	outline = (await apiFetch('GET', `/api/v1/courses/${EN_SLUG}`)).body;
+});
+after(async () => { await browser?.close(); });
+
+const lessons = () => outline.modules.flatMap((m) => m.lessons);
+
+async function signedIn() {
+	const s = await openPage(browser);
+	await s.page.goto('/signin');
+	await ready(s.page);
+	await signInBrowser(s.page, user.email);
+	return s;
+}
+
+test('a locked lesson says what unlocks it', async () => {
+	const [first, , third] = lessons();
+	const s = await signedIn();
+	const { page } = s;
+	s.allow((e) => e.text.includes('status of 403') &&
+		e.url.endsWith(`/lessons/${third.id}`));
+	await page.route(`**/api/v1/lessons/${third.id}`, (r) => r.fulfill({
+		status: 403, contentType: 'application/json',
+		body: JSON.stringify({ error: { code: 'lesson_locked',
+			message: `Finish the lesson "${first.title}" first.`,
+			unlock: { lesson_id: first.id, title: first.title } } }),
+	}));
+	await page.goto(`/lessons/${third.id}`);
+	await ready(page);
+	await page.getByRole('heading', { level: 1,
+		name: msg('en', 'lesson.lockedTitle') }).waitFor();
+	await page.getByText(msg('en', 'lesson.unlockLesson',
+		{ title: first.title })).waitFor();
+	await page.getByText(msg('en', 'lesson.status.locked'), { exact: true })
+		.waitFor();
+	await shot(page, 'lesson-locked');
+	await axe(page, 'locked lesson');
+	await page.getByRole('link', { name: msg('en', 'lesson.goUnlock',
+		{ title: first.title }) }).click();
+	await page.waitForURL(`**/lessons/${first.id}`);
+	await page.locator('.lesson-body').waitFor();
+	s.assertClean();
+	await s.close();
+});
+
+test('the outline marks locked lessons in words and links only open ones',
+	async () => {
+		const third = lessons()[2];
+		const s = await signedIn();
+		const { page } = s;
+		await page.route(`**/api/v1/courses/${EN_SLUG}/progress`, async (r) => {
+			const res = await r.fetch();
+			const body = await res.json();
+			for (const m of body.modules) {
+				for (const l of m.lessons)
+					l.locked = l.id === third.id;
+			}
+			await r.fulfill({ response: res, json: body });
+		});
+		await page.goto(`/courses/${EN_SLUG}`);
+		await ready(page);
+		const item = page.locator('.lessons li', { hasText: third.title });
+		await item.getByText(msg('en', 'lesson.status.locked'), { exact: false })
+			.waitFor();
+		assert.equal(await item.getByRole('link').count(), 0);
+		assert.match(await item.textContent(),
+			new RegExp(msg('en', 'lesson.lockedSequential')));
+		assert.equal(await page.locator('.lessons a').count(),
+			lessons().length - 1);
+		await shot(page, 'course-outline-locked');
+		await axe(page, 'outline with a locked lesson');
+		s.assertClean();
+		await s.close();
+	});
+
+test('a lesson of a course the learner is not in, and one that is not there',
+	async () => {
+		const es = (await apiFetch('GET', `/api/v1/courses/${ES_SLUG}`)).body;
+		const other = es.modules[0].lessons[0];
+		const s = await signedIn();
+		const { page } = s;
+		s.allow((e) => e.text.includes('status of 403') &&
+			e.url.endsWith(`/lessons/${other.id}`));
+		await page.goto(`/lessons/${other.id}`);
+		await ready(page);
+		await page.getByRole('heading', { level: 1,
+			name: msg('en', 'lesson.notEnrolledTitle') }).waitFor();
+		await axe(page, 'not enrolled');
+
+		const nobody = '00000000-0000-4000-8000-000000000000';
+		s.allow((e) => e.text.includes('status of 404') &&
+			e.url.endsWith(`/lessons/${nobody}`));
+		await page.goto(`/lessons/${nobody}`);
+		await ready(page);
+		await page.getByRole('heading', { level: 1,
+			name: msg('en', 'lesson.notFound') }).waitFor();
+		s.assertClean();
+		await s.close();
+	});
+
+test('a lesson that cannot be fetched offers to try again', async () => {
+	const second = lessons()[1];
+	const s = await signedIn();
+	const { page } = s;
+	s.allow((e) => /ERR_FAILED/.test(e.text) &&
+		e.url.endsWith(`/lessons/${second.id}`));
+	await page.route(`**/api/v1/lessons/${second.id}`, (r) => r.abort());
+	await page.goto(`/lessons/${second.id}`);
+	await ready(page);
+	await page.getByText(msg('en', 'error.network')).waitFor();
+	await shot(page, 'lesson-offline');
+	await axe(page, 'lesson offline');
+	await page.unroute(`**/api/v1/lessons/${second.id}`);
+	await page.getByRole('button', { name: msg('en', 'common.retry') })
+		.click();
+	await page.getByRole('heading', { level: 1, name: second.title })
+		.waitFor();
+	await page.locator('.lesson-body').waitFor();
+	s.assertClean();
+	await s.close();
+});
+
+test('signed out, a lesson address leads to sign in and back', async () => {
+	const first = lessons()[0];
+	const s = await openPage(browser);
+	const { page } = s;
+	await page.goto(`/lessons/${first.id}`);
+	await page.waitForURL(`**/signin?next=${encodeURIComponent(
+		`/lessons/${first.id}`)}`);
+	await ready(page);
+	await page.getByLabel(msg('en', 'form.email')).fill(user.email);
+	await page.getByLabel(msg('en', 'form.password'), { exact: true })
+		.fill('a sound passphrase 42');
+	await page.getByRole('button', { name: msg('en', 'signin.submit') })
+		.click();
+	await page.waitForURL(`**/lessons/${first.id}`);
+	await page.locator('.lesson-body').waitFor();
+	s.assertClean();
+	await s.close();
+});

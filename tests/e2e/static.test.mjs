@@ -1,0 +1,109 @@
+// Checks on the page sources themselves, without a browser: the message
+// catalogs agree and cover every key the code uses, the HTML has nothing
+// inline, the JavaScript has one HTML sink and stores no secret, and every
+// asset is served by src/pages.c under a basename kodev can compile.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, messages } from './helpers.mjs';
+
+const ASSETS = path.join(ROOT, 'assets');
+
+function files(dir) {
+	return readdirSync(dir).flatMap((f) => {
+		const p = path.join(dir, f);
+		return statSync(p).isDirectory() ? files(p) : [p];
+	});
+}
+
+const all = files(ASSETS);
+const scripts = all.filter((f) => f.endsWith('.js'));
+const read = (f) => readFileSync(f, 'utf8');
+
+test('the English and Spanish catalogs have the same messages', () => {
+	const en = messages('en');
+	const es = messages('es');
+	assert.deepEqual(Object.keys(es).sort(), Object.keys(en).sort());
+	for (const [k, v] of Object.entries(en)) {
+		assert.equal(typeof es[k], typeof v, k);
+		if (typeof v === 'object')
+			assert.deepEqual(Object.keys(es[k]).sort(), Object.keys(v).sort(), k);
+		for (const m of [v, es[k]].flatMap((x) => typeof x === 'object' ?
+			Object.values(x) : [x])) {
+			assert.ok(m.trim().length > 0, `${k} is empty`);
+			const slots = (s) => (s.match(/\{\w+\}/g) || []).sort();
+			assert.deepEqual(slots(m), slots(typeof v === 'object' ? v.other : v),
+				`${k} keeps its {slots}`);
+		}
+	}
+});
+
+test('every message the code asks for exists', () => {
+	const en = messages('en');
+	const used = new Set();
+	for (const f of scripts) {
+		for (const m of read(f).matchAll(/\bt\('([\w.]+)'/g))
+			used.add(m[1]);
+	}
+	assert.ok(used.size > 50);
+	for (const k of used)
+		assert.ok(k in en, `${k} is used but not in en.json`);
+	for (const p of ['law_enforcement', 'education', 'health', 'social_work',
+		'ngo', 'legal', 'other'])
+		assert.ok(`profession.${p}` in en, p);
+	for (const st of ['locked', 'not_started', 'in_progress', 'completed'])
+		assert.ok(`lesson.status.${st}` in en, st);
+	for (const f of ['email', 'password', 'display_name', 'country',
+		'profession', 'organisation', 'language'])
+		assert.ok(`error.field.${f}` in en, f);
+});
+
+test('the HTML shells have no inline script, style or handler', () => {
+	for (const f of all.filter((x) => x.endsWith('.html'))) {
+		const html = read(f);
+		assert.match(html, /<html lang="%LANG%">/, f);
+		for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
+			assert.match(m[1], /\bsrc=/, `${f}: inline script`);
+			assert.equal(m[2].trim(), '', `${f}: inline script`);
+		}
+		assert.doesNotMatch(html, /<style|\sstyle=/i, `${f}: inline style`);
+		assert.doesNotMatch(html, /\son[a-z]+=/i, `${f}: handler attribute`);
+		assert.doesNotMatch(html, /javascript:/i, f);
+	}
+});
+
+test('one HTML sink (the lesson body), no eval, no secret in storage', () => {
+	let sinks = 0;
+	for (const f of scripts) {
+		const js = read(f);
+		const n = (js.match(/\.innerHTML\s*=/g) || []).length;
+		if (n)
+			assert.equal(path.basename(f), 'lesson.js', `${f} sets innerHTML`);
+		sinks += n;
+		assert.doesNotMatch(js, /\beval\(|new Function|document\.write|insertAdjacentHTML|outerHTML\s*=/,
+			f);
+		assert.doesNotMatch(js, /setAttribute\(\s*['"]on/, f);
+		assert.doesNotMatch(js, /sessionStorage/, f);
+		for (const m of js.matchAll(/localStorage\.setItem\(\s*([^,]+),/g))
+			assert.match(m[1], /STORE|'sg_refreshed_at'/, `${f}: ${m[1]}`);
+	}
+	assert.equal(sinks, 1);
+});
+
+test('every asset is served, under a unique basename kodev can compile', () => {
+	const pages = read(path.join(ROOT, 'src', 'pages.c'));
+	const names = new Map();
+	for (const f of all) {
+		const base = path.basename(f);
+		const ident = base.replace(/[.-]/g, '_');
+		assert.match(base, /^[A-Za-z0-9_.-]+$/, `${f}: only [A-Za-z0-9_.-]`);
+		assert.ok(!names.has(ident), `${f} and ${names.get(ident)} collide`);
+		names.set(ident, f);
+		if (base === 'common-passwords.txt')
+			continue;
+		assert.match(pages, new RegExp(`asset_${ident}\\b|ASSET\\([^)]*\\b${ident}\\b`),
+			`${f} is not in src/pages.c`);
+	}
+});
