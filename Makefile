@@ -103,3 +103,17 @@ unit-tests: $(UNIT_TESTS)
 build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.h)
 	@mkdir -p build/unit
 	cc $(UNIT_CFLAGS) -o $@ $< src/$*.c $(UNIT_LIBS_$*) -lcmocka -lsodium
+
+# Benchmarks ------------------------------------------------------------------
+# make bench: throughput and latency of the main routes next to a bare Kore
+# handler and pgbench, into docs/BENCHMARKS.md (about 5 minutes on 2 cores).
+# make bench-soak: 5 minutes of mixed load, watching the server's memory.
+# Neither is part of make test or CI. Sizes and load: see scripts/bench.
+bench: deps-all
+	@$(MAKE) --no-print-directory keys $(SGCTL) build/prod/app.so
+	@scripts/bench
+
+bench-soak: deps-all
+	@$(MAKE) --no-print-directory keys $(SGCTL) build/prod/app.so
+	@scripts/bench-soak
+# End of benchmarks -----------------------------------------------------------
