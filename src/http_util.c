@@ -55,6 +55,16 @@ reqctx_free(struct http_request *req)
 	if ((ar = http_state_get(req)) == NULL)
 		return;
 
+	/*
+	 * Kore calls this on every pass while a task it waits for still runs
+	 * (the client went away mid sign-in): the task thread is still using
+	 * ar->data, so free nothing until it has finished. Everything below
+	 * may run more than once.
+	 */
+	if (ar->task_active &&
+	    kore_task_state(&ar->task) != KORE_TASK_STATE_FINISHED)
+		return;
+
 	db_release(ar);
 	/*
 	 * A task still bound to the request is Kore's to destroy: it frees
@@ -62,6 +72,7 @@ reqctx_free(struct http_request *req)
 	 */
 	if (ar->body != NULL)
 		json_decref(ar->body);
+	ar->body = NULL;
 	if (ar->free_data != NULL && ar->data != NULL)
 		ar->free_data(ar->data);
 	ar->data = NULL;
@@ -97,7 +108,8 @@ gzip_compress(const void *data, size_t len, u_int8_t **out, size_t *outlen)
 	size_t		cap;
 
 	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+	/* A 4 KiB window: bodies are small, and the state stays small too. */
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 12 + 16, 5,
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		return (0);
 

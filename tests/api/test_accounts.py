@@ -532,3 +532,22 @@ def test_create_admin_script_makes_an_admin_with_a_printed_password(db):
                        capture_output=True, text=True, env=os.environ)
     assert p.returncode == 0 and "now an admin" in p.stdout
     assert Client(other.email).get("/api/v1/admin/users").status_code == 200
+
+
+def test_client_leaving_during_sign_in_harms_nothing(learner):
+    """The password check runs on a task thread; a client that hangs up
+    meanwhile must not take the worker down (the server log is checked for
+    sanitizer reports and dead workers after the suite)."""
+    import socket
+    host, port = BASE.split("//")[1].split(":")
+    body = json.dumps({"email": learner.email, "password": PASSWORD}).encode()
+    head = (f"POST /api/v1/auth/login HTTP/1.1\r\nHost: {host}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    for _ in range(6):
+        s = socket.create_connection((host, int(port)))
+        s.sendall(head + body)
+        s.close()
+    # Every worker still answers, sign-in included.
+    for _ in range(4):
+        assert requests.get(url("/healthz")).status_code == 200
+    Client(learner.email)
