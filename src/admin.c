@@ -15,12 +15,15 @@ admin_users_list(struct http_request *req, struct api_req *ar)
 {
 	const char	*params[4];
 	char		q[128], page[16];
+	int		r;
 
 	if (!query_page(req, page, sizeof(page)))
 		return (KORE_RESULT_OK);
+	if ((r = query_arg(req, "q", q, sizeof(q))) == -1)
+		return (KORE_RESULT_OK);
 	params[0] = ar->session.user_id;
 	params[1] = ar->session.session_id;
-	params[2] = query_arg(req, "q", q, sizeof(q)) ? q : NULL;
+	params[2] = r == 1 ? q : NULL;
 	params[3] = page;
 	return (db_call(req, ar, "SELECT status, body FROM api.admin_users("
 	    "$1, $2, $3, $4)", 4, params, db_reply));

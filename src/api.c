@@ -190,6 +190,22 @@ api_course_call(struct http_request *req, struct api_req *ar,
 	return (db_call(req, ar, sql, 3 + i, params, db_reply));
 }
 
+/*
+ * Whether a successful answer of this route may have changed what the
+ * public read the catalog and outlines from: any state-changing route
+ * that needs an instructor or an admin. Broader than needed (an admin's
+ * user change also counts), never narrower: a new authoring route is
+ * covered the day it is added.
+ */
+int
+api_route_changes_content(const struct api_route *r)
+{
+	if (r == NULL || r->auth < AUTH_INSTRUCTOR)
+		return (0);
+	return (r->methods & (HTTP_METHOD_POST | HTTP_METHOD_PUT |
+	    HTTP_METHOD_PATCH | HTTP_METHOD_DELETE)) != 0;
+}
+
 const char *
 api_param(struct api_req *ar, int idx)
 {

@@ -25,6 +25,7 @@
 
 #include "platform.h"
 #include "password.h"
+#include "pubcache.h"
 #include "assets.h"
 
 struct app_config	app_config;
@@ -64,6 +65,19 @@ KORE_SECCOMP_FILTER("app",
 	KORE_SYSCALL_ALLOW(prlimit64),
 	KORE_SYSCALL_ALLOW(readlink),
 );
+
+/*
+ * The parent, before it forks the workers: memory they all share. Without
+ * the public cache's counter the cache would stay off, silently slower.
+ */
+void
+kore_parent_configure(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!pubcache_shared_init())
+		fatal("could not map the public cache's shared counter");
+}
 
 /*
  * A worker leaves without Kore's own clean-up. Kore 4.1 frees its memory

@@ -3,9 +3,12 @@
  *
  * Outlines are stored ready to send (content.outline_refresh builds them
  * when a course changes), so a read is one primary-key lookup; entity tags
- * let a returning reader get a 304 instead of the body. Media are
- * addressed by their sha256 and never change: cached for a year, served
- * in ranges for video players and resumable downloads.
+ * let a returning reader get a 304 instead of the body. Catalog pages
+ * (without search words) and outlines are also kept in the worker for a
+ * moment (pubcache.c), so the busiest reads of the platform usually cost
+ * no database round trip at all. Media are addressed by their sha256 and
+ * never change: cached for a year, served in ranges for video players and
+ * resumable downloads.
  */
 
 #include <stdio.h>
@@ -21,17 +24,26 @@
 
 static int	catalog_reply(struct http_request *, struct api_req *);
 static int	outline_reply(struct http_request *, struct api_req *);
+static int	public_cached(struct http_request *, struct api_req *,
+		    const char *, const char *);
+static void	public_reply(struct http_request *, struct api_req *,
+		    const char *, const char *, const char *);
 static int	media_reply(struct http_request *, struct api_req *);
 static int	media_range(struct http_request *, size_t, size_t *, size_t *);
+static int	range_digits(const char *, const char *);
 
 int
 catalog_list(struct http_request *req, struct api_req *ar)
 {
 	const char	*params[4];
 	char		lang[40], audience[40], q[256], page[16];
+	char		key[PUBCACHE_KEY_MAX];
+	int		r;
 
 	params[0] = params[1] = params[2] = NULL;
-	if (query_arg(req, "lang", lang, sizeof(lang)) && *lang != '\0') {
+	if ((r = query_arg(req, "lang", lang, sizeof(lang))) == -1)
+		return (KORE_RESULT_OK);
+	if (r == 1 && *lang != '\0') {
 		if (!valid_language(lang)) {
 			reply_error(req, 400, "invalid_language",
 			    "lang must be a language tag such as en or es.",
@@ -40,8 +52,9 @@ catalog_list(struct http_request *req, struct api_req *ar)
 		}
 		params[0] = lang;
 	}
-	if (query_arg(req, "audience", audience, sizeof(audience)) &&
-	    *audience != '\0') {
+	if ((r = query_arg(req, "audience", audience, sizeof(audience))) == -1)
+		return (KORE_RESULT_OK);
+	if (r == 1 && *audience != '\0') {
 		if (!valid_profession(audience)) {
 			reply_error(req, 400, "invalid_audience",
 			    "audience must be one of the professions.",
@@ -50,11 +63,22 @@ catalog_list(struct http_request *req, struct api_req *ar)
 		}
 		params[1] = audience;
 	}
-	if (query_arg(req, "q", q, sizeof(q)) && *q != '\0')
+	if ((r = query_arg(req, "q", q, sizeof(q))) == -1)
+		return (KORE_RESULT_OK);
+	if (r == 1 && *q != '\0')
 		params[2] = q;
 	if (!query_page(req, page, sizeof(page)))
 		return (KORE_RESULT_OK);
 	params[3] = page;
+
+	/* Searches are too many to keep; pages of the plain catalog are few. */
+	if (params[2] == NULL) {
+		(void)snprintf(key, sizeof(key), "catalog|%s|%s|%s",
+		    params[0] != NULL ? lang : "", params[1] != NULL ?
+		    audience : "", page);
+		if (public_cached(req, ar, key, CATALOG_CACHE))
+			return (KORE_RESULT_OK);
+	}
 
 	return (db_call(req, ar, "SELECT status, body FROM api.catalog("
 	    "$1, $2, $3, $4)", 4, params, catalog_reply));
@@ -68,9 +92,7 @@ catalog_reply(struct http_request *req, struct api_req *ar)
 
 	body = db_value(ar, 0, 1);
 	etag_of(body, strlen(body), etag, sizeof(etag));
-	if (reply_cacheable(req, etag, CATALOG_CACHE))
-		return (KORE_RESULT_OK);
-	reply_json_text(req, 200, body, strlen(body));
+	public_reply(req, ar, body, etag, CATALOG_CACHE);
 	return (KORE_RESULT_OK);
 }
 
@@ -78,12 +100,17 @@ int
 course_get(struct http_request *req, struct api_req *ar)
 {
 	const char	*params[1];
+	char		key[PUBCACHE_KEY_MAX];
 
 	if (!valid_slug(api_param(ar, 0), 80)) {
 		reply_error(req, 404, "course_not_found",
 		    "No course has that address.", NULL);
 		return (KORE_RESULT_OK);
 	}
+	(void)snprintf(key, sizeof(key), "outline|%s", api_param(ar, 0));
+	if (public_cached(req, ar, key, OUTLINE_CACHE))
+		return (KORE_RESULT_OK);
+
 	params[0] = api_param(ar, 0);
 	return (db_call(req, ar, "SELECT status, body, etag FROM "
 	    "api.course_outline($1)", 1, params, outline_reply));
@@ -92,19 +119,63 @@ course_get(struct http_request *req, struct api_req *ar)
 static int
 outline_reply(struct http_request *req, struct api_req *ar)
 {
-	const char	*body;
-
 	/* Drafts and archived courses are invisible here. */
 	if (db_rows(ar) != 1 || db_isnull(ar, 0, 1)) {
 		reply_error(req, 404, "course_not_found",
 		    "No course has that address.", NULL);
 		return (KORE_RESULT_OK);
 	}
-	if (reply_cacheable(req, db_value(ar, 0, 2), OUTLINE_CACHE))
-		return (KORE_RESULT_OK);
-	body = db_value(ar, 0, 1);
-	reply_json_text(req, 200, body, strlen(body));
+	public_reply(req, ar, db_value(ar, 0, 1), db_value(ar, 0, 2),
+	    OUTLINE_CACHE);
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * Answers from the worker's public cache when it holds key; else notes
+ * the key and the content generation for public_reply to keep the answer
+ * the statement about to be sent brings back.
+ */
+static int
+public_cached(struct http_request *req, struct api_req *ar, const char *key,
+    const char *cache_control)
+{
+	struct pubcache_answer	a;
+
+	if (pubcache_get(key, kore_time_ms(), &a)) {
+		if (!reply_cacheable(req, a.etag, cache_control, 1))
+			reply_json_ready(req, 200, &a);
+		return (1);
+	}
+	(void)kore_strlcpy(ar->pubcache_key, key, sizeof(ar->pubcache_key));
+	ar->pubcache_gen = pubcache_generation();
+	return (0);
+}
+
+/* Sends a public answer, compressed once, and keeps it for the next. */
+static void
+public_reply(struct http_request *req, struct api_req *ar, const char *body,
+    const char *etag, const char *cache_control)
+{
+	struct pubcache_answer	a;
+	u_int8_t		*gz;
+	size_t			gzlen;
+
+	a.etag = etag;
+	a.body = body;
+	a.len = strlen(body);
+	a.gz = NULL;
+	a.gzlen = 0;
+	if (a.len >= GZIP_MIN_BYTES && gzip_compress(body, a.len, &gz, &gzlen)) {
+		a.gz = gz;
+		a.gzlen = gzlen;
+	}
+	if (ar->pubcache_key[0] != '\0')
+		pubcache_put(ar->pubcache_key, ar->pubcache_gen, kore_time_ms(), &a);
+
+	if (!reply_cacheable(req, etag, cache_control, 1))
+		reply_json_ready(req, 200, &a);
+	if (a.gz != NULL)
+		kore_free(gz);
 }
 
 int
@@ -125,10 +196,16 @@ media_get(struct http_request *req, struct api_req *ar)
 		return (KORE_RESULT_OK);
 	}
 
-	/* The address is the content's hash: a match needs no database. */
+	/*
+	 * The address is the content's hash: a client that holds it needs no
+	 * database. Anyone else gets the caching headers only with the file,
+	 * never on a 404.
+	 */
 	(void)snprintf(etag, sizeof(etag), "\"%s\"", sha);
-	if (reply_cacheable(req, etag, MEDIA_CACHE))
+	if (etag_matches(req, etag)) {
+		(void)reply_cacheable(req, etag, MEDIA_CACHE, 0);
 		return (KORE_RESULT_OK);
+	}
 
 	params[0] = sha;
 	ar->binary = 1;
@@ -141,13 +218,15 @@ media_reply(struct http_request *req, struct api_req *ar)
 {
 	const char	*ctype, *bytes;
 	size_t		len, start, end;
-	char		range[96];
+	char		range[96], etag[80];
 	int		r;
 
 	if (db_rows(ar) != 1) {
 		reply_error(req, 404, "media_not_found", "No such file.", NULL);
 		return (KORE_RESULT_OK);
 	}
+	(void)snprintf(etag, sizeof(etag), "\"%s\"", api_param(ar, 0));
+	(void)reply_cacheable(req, etag, MEDIA_CACHE, 0);
 	ctype = db_value(ar, 0, 0);
 	bytes = db_value(ar, 0, 1);
 	len = PQgetlength(ar->result, 0, 1);
@@ -178,7 +257,9 @@ media_reply(struct http_request *req, struct api_req *ar)
 
 /*
  * One range of "Range: bytes=a-b", "a-" or "-n". Returns 0 for the whole
- * file, 1 for a satisfiable range, -1 for one past the end.
+ * file (no Range, several ranges, or one the server cannot read, which
+ * RFC 9110 says to ignore), 1 for a satisfiable range, -1 for one past
+ * the end.
  */
 static int
 media_range(struct http_request *req, size_t len, size_t *start, size_t *end)
@@ -195,21 +276,26 @@ media_range(struct http_request *req, size_t len, size_t *start, size_t *end)
 		return (0);
 
 	if (dash == hdr) {
+		if (!range_digits(dash + 1, NULL))
+			return (0);
 		b = strtoull(dash + 1, &ep, 10);
-		if (*ep != '\0' || b == 0 || len == 0)
+		if (b == 0 || len == 0)
 			return (-1);
 		*start = b >= len ? 0 : len - b;
 		*end = len - 1;
 		return (1);
 	}
+	if (!range_digits(hdr, dash) ||
+	    (dash[1] != '\0' && !range_digits(dash + 1, NULL)))
+		return (0);
 	a = strtoull(hdr, &ep, 10);
-	if (ep != dash || a >= len)
+	if (a >= len)
 		return (-1);
 	if (dash[1] == '\0') {
 		b = len - 1;
 	} else {
 		b = strtoull(dash + 1, &ep, 10);
-		if (*ep != '\0' || b < a)
+		if (b < a)
 			return (0);
 		if (b >= len)
 			b = len - 1;
@@ -217,4 +303,14 @@ media_range(struct http_request *req, size_t len, size_t *start, size_t *end)
 	*start = a;
 	*end = b;
 	return (1);
+}
+
+/* True when p up to end (or its NUL) is 1 to 18 decimal digits. */
+static int
+range_digits(const char *p, const char *end)
+{
+	size_t	n;
+
+	n = end != NULL ? (size_t)(end - p) : strlen(p);
+	return (n > 0 && n <= 18 && strspn(p, "0123456789") >= n);
 }

@@ -12,12 +12,15 @@
 #include <zlib.h>
 
 #include "platform.h"
+#include "pubcache.h"
 #include "validate.h"
-
-#define GZIP_MIN_BYTES		860
 
 static void	reqctx_free(struct http_request *);
 static void	reply_common_headers(struct http_request *);
+static void	reply_json_headers(struct http_request *);
+static int	qvalue_is_zero(const char *, const char *);
+static int	query_arg_read(struct http_request *, const char *, char *,
+		    size_t);
 static void	access_log(struct http_request *, int, size_t);
 
 struct api_req *
@@ -86,14 +89,49 @@ reply_common_headers(struct http_request *req)
 	http_response_header(req, "referrer-policy", "no-referrer");
 }
 
+/*
+ * True when Accept-Encoding takes gzip: "gzip", "x-gzip" or "*", each
+ * unless its q is 0 ("gzip;q=0" refuses it).
+ */
 int
 accepts_gzip(struct http_request *req)
 {
-	const char	*ae;
+	const char	*ae, *p, *end, *semi;
+	size_t		n;
 
 	if (!http_request_header(req, "accept-encoding", &ae))
 		return (0);
-	return (strstr(ae, "gzip") != NULL);
+
+	for (p = ae; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		p += strspn(p, " \t");
+		end = p + strcspn(p, ",");
+		semi = memchr(p, ';', end - p);
+		n = (semi != NULL ? semi : end) - p;
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (!((n == 4 && !strncasecmp(p, "gzip", 4)) ||
+		    (n == 6 && !strncasecmp(p, "x-gzip", 6)) ||
+		    (n == 1 && *p == '*')))
+			continue;
+		return (semi == NULL || !qvalue_is_zero(semi + 1, end));
+	}
+	return (0);
+}
+
+/* True when the parameters between p and end say q=0 (or 0.0, 0.000). */
+static int
+qvalue_is_zero(const char *p, const char *end)
+{
+	p += strspn(p, " \t");
+	if (end - p < 3 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=')
+		return (0);
+	for (p += 2; p < end && *p == ' '; p++)
+		;
+	if (p >= end || *p != '0')
+		return (0);
+	for (p++; p < end && (*p == '.' || *p == '0'); p++)
+		;
+	return (p >= end || *p == ' ' || *p == ';');
 }
 
 /*
@@ -148,11 +186,22 @@ reply_raw(struct http_request *req, int status, const char *ctype,
 	reply_encoded(req, status, ctype, NULL, data, len);
 }
 
-/* Sends a body as it is, already in the given content encoding. */
+/*
+ * Sends a body as it is, already in the given content encoding. A change
+ * that succeeded on an instructor's or admin's route may have changed
+ * published content: the public caches forget what they hold before the
+ * client hears of it, so its next read sees the change.
+ */
 void
 reply_encoded(struct http_request *req, int status, const char *ctype,
     const char *encoding, const void *data, size_t len)
 {
+	struct api_req	*ar;
+
+	ar = reqctx_get(req);
+	if (status < 300 && api_route_changes_content(ar->route))
+		pubcache_invalidate();
+
 	reply_common_headers(req);
 	if (ctype != NULL)
 		http_response_header(req, "content-type", ctype);
@@ -164,18 +213,36 @@ reply_encoded(struct http_request *req, int status, const char *ctype,
 	access_log(req, status, len);
 }
 
+#define JSON_CTYPE	"application/json; charset=utf-8"
+
+static void
+reply_json_headers(struct http_request *req)
+{
+	if (!reqctx_get(req)->cache_set)
+		http_response_header(req, "cache-control", "no-store");
+	http_response_header(req, "content-security-policy",
+	    "default-src 'none'; frame-ancestors 'none'");
+}
+
 void
 reply_json_text(struct http_request *req, int status, const char *text,
     size_t len)
 {
-	struct api_req	*ar;
+	reply_json_headers(req);
+	reply_raw(req, status, JSON_CTYPE, text, len);
+}
 
-	ar = reqctx_get(req);
-	if (!ar->cache_set)
-		http_response_header(req, "cache-control", "no-store");
-	http_response_header(req, "content-security-policy",
-	    "default-src 'none'; frame-ancestors 'none'");
-	reply_raw(req, status, "application/json; charset=utf-8", text, len);
+/* A JSON answer whose gzip form (or NULL) was made earlier. */
+void
+reply_json_ready(struct http_request *req, int status,
+    const struct pubcache_answer *a)
+{
+	reply_json_headers(req);
+	if (a->gz != NULL && accepts_gzip(req)) {
+		reply_encoded(req, status, JSON_CTYPE, "gzip", a->gz, a->gzlen);
+		return;
+	}
+	reply_encoded(req, status, JSON_CTYPE, NULL, a->body, a->len);
 }
 
 void
@@ -239,7 +306,10 @@ reply_empty(struct http_request *req, int status)
 	reply_raw(req, status, NULL, NULL, 0);
 }
 
-/* True when If-None-Match names the given (quoted) entity tag. */
+/*
+ * True when If-None-Match names the given (quoted) entity tag, weak or
+ * strong: If-None-Match compares weakly.
+ */
 int
 etag_matches(struct http_request *req, const char *etag)
 {
@@ -264,14 +334,24 @@ etag_of(const void *data, size_t len, char *out, size_t outlen)
 
 /*
  * Sends the ETag and Cache-Control of a cacheable answer; returns 1 (and
- * answers 304) when the client already holds it.
+ * answers 304) when the client already holds it. A body that may leave
+ * gzipped or not gets a weak tag: both forms mean the same, but a strong
+ * tag would promise the same bytes. Media, sent as stored and in ranges,
+ * keep strong ones.
  */
 int
 reply_cacheable(struct http_request *req, const char *etag,
-    const char *cache_control)
+    const char *cache_control, int weak)
 {
+	char	tag[PUBCACHE_ETAG_MAX + 2];
+
 	reqctx_get(req)->cache_set = 1;
-	http_response_header(req, "etag", etag);
+	if (weak) {
+		(void)snprintf(tag, sizeof(tag), "W/%s", etag);
+		http_response_header(req, "etag", tag);
+	} else {
+		http_response_header(req, "etag", etag);
+	}
 	http_response_header(req, "cache-control", cache_control);
 	http_response_header(req, "vary", "accept-encoding");
 	if (!etag_matches(req, etag))
@@ -452,13 +532,31 @@ reply_field_error(struct http_request *req, const char *field,
 
 /*
  * Copies the URL-decoded value of a query-string argument into out.
- * Returns 0 when absent or too long.
+ * Returns 1 when present, 0 when absent, and -1, after answering 400,
+ * when it is too long for out, encodes a control character, or is not
+ * UTF-8: a search the server cannot read must not quietly become no
+ * search at all.
  */
 int
 query_arg(struct http_request *req, const char *name, char *out, size_t len)
 {
+	char	msg[128];
+	int	r;
+
+	if ((r = query_arg_read(req, name, out, len)) == -1) {
+		(void)snprintf(msg, sizeof(msg), "The query argument '%s' is "
+		    "longer than %zu bytes, or not UTF-8 text.", name, len - 1);
+		reply_error(req, 400, "invalid_query", msg, name);
+	}
+	return (r);
+}
+
+static int
+query_arg_read(struct http_request *req, const char *name, char *out,
+    size_t len)
+{
 	const char	*p, *end, *eq, *amp;
-	size_t		nlen, vlen;
+	size_t		nlen, vlen, line, col;
 
 	if (req->query_string == NULL)
 		return (0);
@@ -473,7 +571,7 @@ query_arg(struct http_request *req, const char *name, char *out, size_t len)
 		    !memcmp(p, name, nlen)) {
 			vlen = amp - eq - 1;
 			if (vlen >= len)
-				return (0);
+				return (-1);
 			memcpy(out, eq + 1, vlen);
 			out[vlen] = '\0';
 			for (char *c = out; *c != '\0'; c++) {
@@ -481,8 +579,9 @@ query_arg(struct http_request *req, const char *name, char *out, size_t len)
 					*c = ' ';
 			}
 			if (!http_argument_urldecode(out))
-				return (0);
-			return (1);
+				return (-1);
+			return (utf8_check(out, strlen(out), &line, &col) ?
+			    1 : -1);
 		}
 		p = amp + 1;
 	}
@@ -497,7 +596,10 @@ query_page(struct http_request *req, char *out, size_t len)
 	int		err;
 	long long	page;
 
-	if (!query_arg(req, "page", buf, sizeof(buf))) {
+	switch (query_arg(req, "page", buf, sizeof(buf))) {
+	case -1:
+		return (0);
+	case 0:
 		(void)kore_strlcpy(out, "1", len);
 		return (1);
 	}

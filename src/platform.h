@@ -19,8 +19,11 @@
 
 #include <jansson.h>
 
+#include "pubcache.h"
+
 #define REQUEST_ID_LEN		16
 #define JSON_BODY_MAX		(64 * 1024)
+#define GZIP_MIN_BYTES		860	/* smaller bodies are sent as they are */
 #define DB_NAME			"db"
 #define DB_MAX_PARAMS		16
 
@@ -82,6 +85,10 @@ struct api_req {
 	api_step		next;
 
 	int			cache_set;	/* handler set Cache-Control */
+	/* A public answer to keep (pubcache.c): its key, and the content
+	 * generation read before its statement was sent. */
+	char			pubcache_key[PUBCACHE_KEY_MAX];
+	u_int64_t		pubcache_gen;
 	int			binary;		/* rows in binary format */
 
 	/* Work moved off the worker's event loop (password hashing). */
@@ -112,6 +119,8 @@ void		reply_encoded(struct http_request *, int, const char *,
 void		reply_json(struct http_request *, int, json_t *);
 void		reply_json_text(struct http_request *, int, const char *,
 		    size_t);
+void		reply_json_ready(struct http_request *, int,
+		    const struct pubcache_answer *);
 void		reply_error(struct http_request *, int, const char *,
 		    const char *, const char *);
 void		reply_error_with(struct http_request *, int, const char *,
@@ -123,7 +132,7 @@ json_t		*body_json(struct http_request *, size_t);
 int		etag_matches(struct http_request *, const char *);
 void		etag_of(const void *, size_t, char *, size_t);
 int		reply_cacheable(struct http_request *, const char *,
-		    const char *);
+		    const char *, int);
 int		body_only(struct http_request *, json_t *,
 		    const char *const *);
 int		body_string(struct http_request *, json_t *, const char *,
@@ -155,6 +164,7 @@ int		api_course_call(struct http_request *, struct api_req *,
 int		api_task(struct http_request *, struct api_req *,
 		    int (*)(struct kore_task *), api_step);
 int		api_task_result(struct api_req *);
+int		api_route_changes_content(const struct api_route *);
 struct api_req	*api_task_owner(struct kore_task *);
 
 #endif
