@@ -35,12 +35,16 @@ health_ready(struct http_request *req)
 	return (db_call(req, ar, "SELECT 1", 0, NULL, health_ready_done));
 }
 
+/* Says which worker answered: each has its own connections to recover. */
 static int
 health_ready_done(struct http_request *req, struct api_req *ar)
 {
-	static const char	body[] = "{\"status\":\"ready\"}";
+	json_t		*json;
 
-	reply_json_text(req, 200, body, sizeof(body) - 1);
+	json = json_pack("{s:s, s:i}", "status", "ready", "worker",
+	    worker != NULL ? (int)worker->id : 0);
+	reply_json(req, 200, json);
+	json_decref(json);
 	return (KORE_RESULT_OK);
 }
 

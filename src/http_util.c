@@ -207,7 +207,9 @@ reply_encoded(struct http_request *req, int status, const char *ctype,
 		http_response_header(req, "content-type", ctype);
 	if (encoding != NULL) {
 		http_response_header(req, "content-encoding", encoding);
-		http_response_header(req, "vary", "accept-encoding");
+		/* reply_cacheable already said so. */
+		if (!ar->cache_set)
+			http_response_header(req, "vary", "accept-encoding");
 	}
 	http_response(req, status, data, len);
 	access_log(req, status, len);

@@ -1,8 +1,11 @@
 """Foundation: health, readiness through a database restart, the error
 envelope, request ids, body limits."""
 import os
+import http.client
+import json
 import subprocess
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -32,7 +35,8 @@ def test_healthz_answers_alive():
 def test_readyz_answers_ready():
     r = requests.get(url("/readyz"))
     assert r.status_code == 200
-    assert r.json() == {"status": "ready"}
+    assert r.json()["status"] == "ready"
+    assert r.json()["worker"] in (1, 2)
 
 
 def test_every_response_has_a_request_id_and_safety_headers():
@@ -137,10 +141,46 @@ def wait_for(path, status, seconds):
     return None
 
 
+def server_processes():
+    """Kore's parent and its workers, by pid (run-tests exports the parent)."""
+    parent = int(os.environ["SG_SERVER_PID"])
+    with open(f"/proc/{parent}/task/{parent}/children") as f:
+        return parent, sorted(int(p) for p in f.read().split())
+
+
+def workers_answering_ready(workers, tries=10, conns=48):
+    """The worker ids seen answering /readyz 200. A worker takes the
+    connections it accepts, so many are opened at once before any asks:
+    a light sequential load would all land on one worker."""
+    host, port = urlsplit(url("/")).hostname, urlsplit(url("/")).port
+    seen = set()
+    for _ in range(tries):
+        held = [http.client.HTTPConnection(host, port, timeout=5) for _ in range(conns)]
+        try:
+            for c in held:
+                c.connect()
+            for c in held:
+                c.request("GET", "/readyz")
+            for c in held:
+                r = c.getresponse()
+                body = r.read()
+                assert r.status == 200, body
+                seen.add(json.loads(body)["worker"])
+        finally:
+            for c in held:
+                c.close()
+        if len(seen) >= workers:
+            break
+    return seen
+
+
 @pytest.mark.skipif(not EMBEDDED, reason="needs the private cluster, which the suite can stop")
 def test_readyz_follows_the_database_down_and_back_up():
-    pid_before = requests.get(url("/healthz")).status_code
-    assert pid_before == 200
+    assert requests.get(url("/healthz")).status_code == 200
+    parent, workers = server_processes()
+    assert len(workers) == 2, workers  # conf/test.conf: workers 2
+    # Every worker holds pooled connections before the database goes.
+    assert len(workers_answering_ready(len(workers))) == len(workers)
     subprocess.run([os.path.join(ROOT, "scripts/db"), "stop"], check=True,
                    capture_output=True)
     try:
@@ -157,6 +197,7 @@ def test_readyz_follows_the_database_down_and_back_up():
                        check=True, capture_output=True)
     up_at = wait_for("/readyz", 200, 5.0)
     assert up_at is not None, "readyz did not answer 200 within 5 s of the restart"
-    # Every worker recovers, not just one: several requests in a row succeed.
-    for _ in range(8):
-        assert requests.get(url("/readyz")).status_code == 200
+    # Every worker recovers, not just the first to answer...
+    assert workers_answering_ready(len(workers)) == set(range(1, len(workers) + 1))
+    # ...in the same processes: Kore was not restarted, no worker respawned.
+    assert server_processes() == (parent, workers)
