@@ -9,14 +9,19 @@ VAR		:= $(TOP)/var
 SOURCES		:= $(wildcard src/*.c src/*.h assets/* assets/*/*) conf/build.conf
 SGCTL		:= build/sgctl
 
-ifeq ($(strip $(DATABASE_URL)),)
-DEV_DB_URL	:= $(shell scripts/db url safeguard)
-TEST_DB_URL	:= $(shell scripts/db url safeguard_test)
+# The URLs reach the scripts through the environment, never through the
+# shell's quoting: a password may hold any character. $(value ...) keeps
+# make from expanding a '$' in one.
+ifeq ($(strip $(value DATABASE_URL)),)
+export SG_DEV_DB_URL	:= $(shell scripts/db url safeguard)
+export SG_TEST_DB_URL	:= $(shell scripts/db url safeguard_test)
 EMBEDDED	:= 1
+DEV_DB		= DATABASE_URL="$$SG_DEV_DB_URL"
+TEST_DB		= DATABASE_URL="$$SG_TEST_DB_URL"
 else
-DEV_DB_URL	:= $(DATABASE_URL)
-TEST_DB_URL	:= $(DATABASE_URL)
 EMBEDDED	:= 0
+DEV_DB		=
+TEST_DB		=
 endif
 
 export SG_VAR_DIR := $(VAR)
@@ -43,10 +48,10 @@ db-stop:
 	@scripts/db stop
 
 migrate: db
-	@DATABASE_URL='$(DEV_DB_URL)' scripts/migrate
+	@$(DEV_DB) scripts/migrate
 
 seed: migrate $(SGCTL)
-	@DATABASE_URL='$(DEV_DB_URL)' scripts/seed
+	@$(DEV_DB) scripts/seed
 
 keys:
 	@scripts/keys
@@ -65,20 +70,20 @@ $(SGCTL): $(SGCTL_SRC) src/password.h src/package.h src/validate.h
 run: deps
 	@$(MAKE) --no-print-directory seed keys build/dev/app.so
 	@echo "run: serving http://127.0.0.1:8888 (Ctrl-C stops)"
-	@DATABASE_URL='$(DEV_DB_URL)' exec kore -f -n -r -c conf/dev.conf
+	@$(DEV_DB) exec kore -f -n -r -c conf/dev.conf
 
 test: deps-all
 	@$(MAKE) --no-print-directory db keys $(SGCTL) build/test/app.so
-	@DATABASE_URL='$(TEST_DB_URL)' EMBEDDED=$(EMBEDDED) scripts/run-tests
+	@$(TEST_DB) EMBEDDED=$(EMBEDDED) scripts/run-tests
 
 test-unit: $(SGCTL)
 	@scripts/run-tests unit
 
 test-api: db keys $(SGCTL) build/test/app.so
-	@DATABASE_URL='$(TEST_DB_URL)' EMBEDDED=$(EMBEDDED) scripts/run-tests api
+	@$(TEST_DB) EMBEDDED=$(EMBEDDED) scripts/run-tests api
 
 test-e2e: db keys $(SGCTL) build/test/app.so
-	@DATABASE_URL='$(TEST_DB_URL)' EMBEDDED=$(EMBEDDED) scripts/run-tests e2e
+	@$(TEST_DB) EMBEDDED=$(EMBEDDED) scripts/run-tests e2e
 
 clean:
 	rm -rf build out

@@ -115,16 +115,43 @@ def test_edited_migration_stops_the_run(db, tmp_path):
         query(db, "UPDATE schema_migrations SET checksum = %s WHERE version = '001'", good)
 
 
+SEEDED = {
+    "accounts": "SELECT count(*) FROM users WHERE email LIKE '%%@demo.safeguard.example'",
+    "courses": "SELECT count(*) FROM courses WHERE slug IN "
+               "('child-abuse-foundations', 'abuso-infantil-fundamentos')",
+    "modules": "SELECT count(*) FROM modules m JOIN courses c ON c.id = m.course_id "
+               "WHERE c.slug IN ('child-abuse-foundations', 'abuso-infantil-fundamentos')",
+    "lessons": "SELECT count(*) FROM lessons l JOIN modules m ON m.id = l.module_id "
+               "JOIN courses c ON c.id = m.course_id "
+               "WHERE c.slug IN ('child-abuse-foundations', 'abuso-infantil-fundamentos')",
+    "versions": "SELECT sum(version) FROM courses WHERE slug IN "
+                "('child-abuse-foundations', 'abuso-infantil-fundamentos')",
+}
+
+
 def test_seeding_twice_adds_nothing(db):
     from conftest import query
-    before = query(db, "SELECT count(*) FROM users WHERE email LIKE '%%@demo.safeguard.example'")[0][0]
-    assert before == 3
+    before = {k: query(db, q)[0][0] for k, q in SEEDED.items()}
+    assert before["accounts"] == 3 and before["courses"] == 2
+    assert before["modules"] >= 4 and before["lessons"] >= 10
     p = subprocess.run([os.path.join(ROOT, "scripts/seed")], capture_output=True,
                        text=True, env=os.environ)
     assert p.returncode == 0, p.stderr
     assert "already exist" in p.stdout
-    after = query(db, "SELECT count(*) FROM users WHERE email LIKE '%%@demo.safeguard.example'")[0][0]
-    assert after == before
+    assert "password" not in p.stdout
+    assert {k: query(db, q)[0][0] for k, q in SEEDED.items()} == before
+
+
+def test_the_passwords_the_first_seed_printed_sign_in():
+    """run-tests keeps the first seed's output: each account's password
+    works, and each was printed once."""
+    log = open(os.path.join(os.environ["SG_OUT"], "seed.log")).read()
+    lines = [ln.split("\t") for ln in log.splitlines() if "@demo.safeguard.example" in ln]
+    assert sorted(ln[0].strip() for ln in lines) == ["admin", "instructor", "learner"]
+    for role, email, password in ((ln[0].strip(), ln[1], ln[2]) for ln in lines):
+        r = requests.post(url("/api/v1/auth/login"), json={"email": email, "password": password})
+        assert r.status_code == 200, (role, r.text)
+        assert r.json()["user"]["role"] == role
 
 
 def wait_for(path, status, seconds):
