@@ -86,7 +86,9 @@ def test_upload_imports_the_example_and_renders_lessons(db, instructor, course):
     assert module["quiz"]["title"] == "Check your understanding"
     html = query(db, "SELECT l.html FROM lessons l JOIN courses c ON c.id = l.course_id "
                      "WHERE c.slug = %s AND l.key = 'no-waiting-period'", course)[0][0]
-    assert "<h2>Why the first hours matter</h2>" in html
+    # Headings go down a level: the lesson's title is the page's one <h1>.
+    assert "<h2>There is no waiting period</h2>" in html and "<h1" not in html
+    assert "<h3>Why the first hours matter</h3>" in html
     assert "<strong>This is not true.</strong>" in html
     # The media link now points at the file by its hash.
     assert 'href="/api/v1/media/' in html and "media/checklist.txt" not in html
@@ -151,7 +153,7 @@ def test_markdown_script_and_javascript_links_are_dropped(db, instructor):
     low = html.lower()
     for bad in ("<script", "javascript:", "onerror", "<iframe", "data:text/html"):
         assert bad not in low, (bad, html)
-    assert "<h1>Hi</h1>" in html
+    assert "<h2>Hi</h2>" in html
 
 
 # -- hostile and broken packages ---------------------------------------------
@@ -251,26 +253,37 @@ def test_hostile_package_is_refused_and_nothing_changes(db, instructor, course, 
     assert counts(db) == before
 
 
+def line_of(text, needle):
+    """The line (from 1) of the first occurrence of needle in text."""
+    return text[:text.index(needle)].count("\n") + 1
+
+
 def test_broken_package_lists_every_problem_at_once(db, instructor, course):
     files = example_files()
     m = manifest(files)
+    # The lesson with a bad key also links to a missing image: both count.
     m["lessons"][0]["key"] = "Bad Key"
     m["lessons"].append({"key": "ghost", "title": "Ghost", "file": "lessons/ghost.md"})
     m["quiz"]["questions"][0]["lesson"] = "no-such-lesson"
-    files = with_manifest(files, m)
+    text = json.dumps(m, indent=2)
+    files["module.json"] = text.encode()
     files["lessons/02-what-to-record.md"] = b"# Caf\xe9 au lait\n\nline two \xff\n"
     files["lessons/01-no-waiting-period.md"] += b"\n![chart](media/missing.png)\n"
+    media_line = files["lessons/01-no-waiting-period.md"].count(b"\n")
     before = counts(db)
     r = upload(instructor, course, make_zip(files))
     assert r.status_code == 422, r.text
     problems = r.json()["error"]["problems"]
-    text = json.dumps(problems)
-    assert "lessons[0].key" in text
-    assert "lessons/ghost.md" in text
-    assert "no-such-lesson" in text
-    utf8 = [p for p in problems if p["file"] == "lessons/02-what-to-record.md"]
-    assert utf8 and utf8[0]["line"] == 1 and "UTF-8" in utf8[0]["message"]
-    assert len(problems) >= 4
+    got = sorted((p["file"], p["code"], p.get("path"), p.get("line")) for p in problems)
+    assert got == sorted([
+        ("module.json", "bad_key", "lessons[0].key", line_of(text, '"Bad Key"')),
+        ("module.json", "missing_file", "lessons[2].file", line_of(text, '"lessons/ghost.md"')),
+        ("module.json", "unknown_lesson", "quiz.questions[0].lesson",
+         line_of(text, '"no-such-lesson"')),
+        ("lessons/02-what-to-record.md", "not_utf8", None, 1),
+        ("lessons/01-no-waiting-period.md", "missing_media", None, media_line),
+    ]), problems
+    assert all(p["message"] for p in problems)
     assert counts(db) == before
 
 
