@@ -61,8 +61,10 @@ build: build/dev/app.so
 build/%/app.so: $(SOURCES)
 	@scripts/build-app $*
 
-SGCTL_SRC	:= scripts/sgctl.c src/password.c src/package.c src/validate.c
-$(SGCTL): $(SGCTL_SRC) src/password.h src/package.h src/validate.h
+SGCTL_SRC	:= scripts/sgctl.c src/password.c src/package.c \
+		src/package_manifest.c src/jsonpath.c src/validate.c
+$(SGCTL): $(SGCTL_SRC) src/password.h src/package.h src/package_int.h \
+		src/jsonpath.h src/validate.h
 	@mkdir -p build
 	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I/usr/include/postgresql \
 		-o $@ $(SGCTL_SRC) -lsodium -lzip -lcmark -ljansson -lpq
@@ -99,7 +101,8 @@ lint:
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
 UNIT_LIBS_csv := src/validate.c -ljansson
-UNIT_LIBS_package := src/validate.c -lzip -lcmark -ljansson
+UNIT_LIBS_package := src/package_manifest.c src/jsonpath.c src/validate.c \
+	-lzip -lcmark -ljansson
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@
 
 #include "../src/package.h"
 #include "../src/password.h"
+
+/* lessons/ and media/ need one; a few more for media/ kept in folders. */
+#define PACK_MAX_DEPTH	4
 
 static int
 cmd_hash(void)
@@ -70,51 +74,89 @@ name_cmp(const void *a, const void *b)
 	return (strcmp(*(char * const *)a, *(char * const *)b));
 }
 
-/* Adds the files of dir (and one level of subfolders) under prefix. */
+/*
+ * Adds the regular files of dir, and of its folders down to PACK_MAX_DEPTH
+ * levels, under prefix. Symbolic links are refused, not followed: an
+ * upload refuses them too, a link can reach files outside the folder, and
+ * one to a folder above would loop.
+ */
 static int
-pack_dir(zip_t *za, const char *dir, const char *prefix)
+pack_dir(zip_t *za, const char *dir, const char *prefix, int depth)
 {
 	DIR		*d;
 	struct dirent	*de;
 	struct stat	st;
-	char		path[4096], name[1024], *names[512];
+	char		path[4096], name[1024], *names[PKG_MAX_ENTRIES];
 	size_t		n, i;
 	zip_source_t	*src;
+	int		ok;
 
+	if (depth > PACK_MAX_DEPTH) {
+		fprintf(stderr, "sgctl: %s is more than %d folders deep\n", dir,
+		    PACK_MAX_DEPTH);
+		return (0);
+	}
 	if ((d = opendir(dir)) == NULL) {
-		fprintf(stderr, "sgctl: cannot open %s\n", dir);
+		fprintf(stderr, "sgctl: cannot open %s: %s\n", dir,
+		    strerror(errno));
 		return (0);
 	}
 	n = 0;
-	while ((de = readdir(d)) != NULL && n < 512) {
+	ok = 1;
+	while (ok && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		names[n++] = strdup(de->d_name);
+		if (n == PKG_MAX_ENTRIES) {
+			fprintf(stderr, "sgctl: %s holds more than %d files; a "
+			    "package may hold %d\n", dir, PKG_MAX_ENTRIES,
+			    PKG_MAX_ENTRIES);
+			ok = 0;
+		} else if ((names[n] = strdup(de->d_name)) == NULL) {
+			fprintf(stderr, "sgctl: out of memory\n");
+			ok = 0;
+		} else {
+			n++;
+		}
 	}
 	closedir(d);
 	qsort(names, n, sizeof(char *), name_cmp);
 
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		snprintf(name, sizeof(name), "%s%s", prefix, names[i]);
-		if (stat(path, &st) == -1)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			strncat(name, "/", sizeof(name) - strlen(name) - 1);
-			if (!pack_dir(za, path, name))
-				return (0);
-			continue;
-		}
-		if ((src = zip_source_file(za, path, 0, -1)) == NULL ||
+	for (i = 0; ok && i < n; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    names[i]) >= sizeof(path) || (size_t)snprintf(name,
+		    sizeof(name) - 1, "%s%s", prefix, names[i]) >=
+		    sizeof(name) - 1) {
+			fprintf(stderr, "sgctl: %s/%s: name too long\n", dir,
+			    names[i]);
+			ok = 0;
+		} else if (lstat(path, &st) == -1) {
+			fprintf(stderr, "sgctl: cannot read %s: %s\n", path,
+			    strerror(errno));
+			ok = 0;
+		} else if (S_ISLNK(st.st_mode)) {
+			fprintf(stderr, "sgctl: %s is a symbolic link; a "
+			    "package holds only files and folders (copy the "
+			    "file in)\n", path);
+			ok = 0;
+		} else if (S_ISDIR(st.st_mode)) {
+			(void)strcat(name, "/");	/* room kept above */
+			ok = pack_dir(za, path, name, depth + 1);
+		} else if (!S_ISREG(st.st_mode)) {
+			fprintf(stderr, "sgctl: %s is not a regular file\n",
+			    path);
+			ok = 0;
+		} else if ((src = zip_source_file(za, path, 0, -1)) == NULL ||
 		    zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8) < 0) {
 			fprintf(stderr, "sgctl: cannot add %s: %s\n", path,
 			    zip_strerror(za));
-			return (0);
+			if (src != NULL)
+				zip_source_free(src);
+			ok = 0;
 		}
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
-	return (1);
+	return (ok);
 }
 
 static int
@@ -127,7 +169,7 @@ cmd_pack(const char *dir, const char *out)
 		fprintf(stderr, "sgctl: cannot create %s\n", out);
 		return (1);
 	}
-	if (!pack_dir(za, dir, "")) {
+	if (!pack_dir(za, dir, "", 0)) {
 		zip_discard(za);
 		return (1);
 	}
@@ -165,11 +207,12 @@ print_problems(const char *what, json_t *problems)
 	fprintf(stderr, "sgctl: %s has %zu problem(s):\n", what,
 	    json_array_size(problems));
 	json_array_foreach(problems, i, p) {
-		fprintf(stderr, "  %s:%lld:%lld: %s\n",
+		fprintf(stderr, "  %s:%lld:%lld: %s [%s]\n",
 		    json_string_value(json_object_get(p, "file")),
 		    json_integer_value(json_object_get(p, "line")),
 		    json_integer_value(json_object_get(p, "column")),
-		    json_string_value(json_object_get(p, "message")));
+		    json_string_value(json_object_get(p, "message")),
+		    json_string_value(json_object_get(p, "code")));
 	}
 }
 
@@ -222,11 +265,13 @@ cmd_check(const char *path)
 	free(zip);
 	if (doc == NULL) {
 		print_problems(path, problems);
+		json_decref(problems);
 		return (1);
 	}
 	printf("%s: ok, %zu lesson(s)\n", path,
 	    json_array_size(json_object_get(doc, "lessons")));
 	json_decref(doc);
+	json_decref(problems);
 	return (0);
 }
 

@@ -5,7 +5,8 @@
  * audit-logged there too.
  *
  * A module upload is checked completely (package.c, on a task thread so
- * the worker keeps serving) before anything is written; a package with any
+ * the worker keeps serving) before anything is written, and only once the
+ * caller is known to be allowed to change the course; a package with any
  * problem gets one 422 listing them all and the course stays as it was.
  */
 
@@ -27,6 +28,7 @@ struct upload {
 };
 
 static int	course_doc_check(struct http_request *, json_t *, int);
+static int	upload_read(struct http_request *, struct api_req *);
 static int	upload_task(struct kore_task *);
 static int	upload_store(struct http_request *, struct api_req *);
 static void	upload_free(void *);
@@ -270,14 +272,18 @@ module_reorder(struct http_request *req, struct api_req *ar)
 	return (ret);
 }
 
-/* Upload: read the zip from the multipart body, check it off-loop. */
+/*
+ * Upload. Who may change the course is asked first, so that no one can
+ * make the server unzip and render a package for a course that is not
+ * theirs (nor learn from a 422 what a 403 or 404 should say); then the zip
+ * is read from the multipart body and checked on a task thread, off the
+ * worker's event loop; then it is imported (which asks again, in the
+ * import's own transaction).
+ */
 int
 module_upload(struct http_request *req, struct api_req *ar)
 {
-	struct http_file	*file;
-	struct upload		*up;
-	const char		*ctype;
-	ssize_t			n;
+	const char	*ctype, *params[3];
 
 	if (!valid_slug(api_param(ar, 0), 80)) {
 		reply_error(req, 404, "course_not_found",
@@ -296,7 +302,26 @@ module_upload(struct http_request *req, struct api_req *ar)
 		    "at most 50 MB.", "package");
 		return (KORE_RESULT_OK);
 	}
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	params[2] = api_param(ar, 0);
+	return (db_call(req, ar, "SELECT (content.course_for_edit($1, $2, "
+	    "$3)).id", 3, params, upload_read));
+}
 
+/* The caller may edit the course: read the package, check it off-loop. */
+static int
+upload_read(struct http_request *req, struct api_req *ar)
+{
+	struct http_file	*file;
+	struct upload		*up;
+	ssize_t			n;
+
+	if (db_rows(ar) != 1) {
+		reply_error(req, 500, "internal_error",
+		    "The server could not build its answer.", NULL);
+		return (KORE_RESULT_OK);
+	}
 	http_populate_multipart_form(req);
 	if ((file = http_file_lookup(req, "package")) == NULL ||
 	    file->length == 0) {

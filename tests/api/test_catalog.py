@@ -1,8 +1,12 @@
 """Course catalog, module packages and the authoring API."""
+import gzip
+import hashlib
 import io
 import json
 import os
+import shutil
 import struct
+import subprocess
 import uuid
 import zipfile
 
@@ -86,7 +90,9 @@ def test_upload_imports_the_example_and_renders_lessons(db, instructor, course):
     assert module["quiz"]["title"] == "Check your understanding"
     html = query(db, "SELECT l.html FROM lessons l JOIN courses c ON c.id = l.course_id "
                      "WHERE c.slug = %s AND l.key = 'no-waiting-period'", course)[0][0]
-    assert "<h2>Why the first hours matter</h2>" in html
+    # Headings go down a level: the lesson's title is the page's one <h1>.
+    assert "<h2>There is no waiting period</h2>" in html and "<h1" not in html
+    assert "<h3>Why the first hours matter</h3>" in html
     assert "<strong>This is not true.</strong>" in html
     # The media link now points at the file by its hash.
     assert 'href="/api/v1/media/' in html and "media/checklist.txt" not in html
@@ -151,7 +157,7 @@ def test_markdown_script_and_javascript_links_are_dropped(db, instructor):
     low = html.lower()
     for bad in ("<script", "javascript:", "onerror", "<iframe", "data:text/html"):
         assert bad not in low, (bad, html)
-    assert "<h1>Hi</h1>" in html
+    assert "<h2>Hi</h2>" in html
 
 
 # -- hostile and broken packages ---------------------------------------------
@@ -251,26 +257,128 @@ def test_hostile_package_is_refused_and_nothing_changes(db, instructor, course, 
     assert counts(db) == before
 
 
+def test_files_adding_up_past_the_total_cap_are_refused(db, instructor, course):
+    # Six files of 9 MB: each under the 10 MB limit and compressing about
+    # 4:1 (far from the ratio limit), together over 50 MB uncompressed.
+    part = os.urandom(9 * 1024 * 1024).translate(bytes(48 + (i & 1) for i in range(256)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, data in example_files().items():
+            z.writestr(name, data)
+        for i in range(6):
+            z.writestr(f"media/part-{i}.txt", part)
+    data = buf.getvalue()
+    assert len(data) < 50 * 1024 * 1024
+    before = counts(db)
+    r = upload(instructor, course, data)
+    assert r.status_code == 422, r.text
+    [p] = r.json()["error"]["problems"]
+    assert (p["file"], p["code"]) == ("(package)", "total_too_large")
+    assert "50 MB" in p["message"]
+    assert counts(db) == before
+
+
+def test_a_body_over_the_upload_limit_is_413(db, instructor, course):
+    before = counts(db)
+    r = upload(instructor, course, b"PK" + b"\0" * (50 * 1024 * 1024 + 4096))
+    assert r.status_code == 413, r.text
+    err = r.json()["error"]
+    assert err["code"] == "package_too_large" and err["field"] == "package"
+    assert counts(db) == before
+
+
+def test_quiz_required_must_be_true_or_false(db, instructor, course):
+    files = example_files()
+    m = manifest(files)
+    m["quiz"]["required"] = "maybe"
+    m["quiz"]["questions"][1]["choices"][0]["correct"] = "yes"
+    before = counts(db)
+    r = upload(instructor, course, make_zip(with_manifest(files, m)))
+    assert r.status_code == 422, r.text
+    got = {(p["code"], p["path"]) for p in r.json()["error"]["problems"]}
+    assert got == {("wrong_type", "quiz.required"),
+                   ("wrong_type", "quiz.questions[1].choices[0].correct")}
+    assert counts(db) == before
+
+
+# -- scripts/pack-module ---------------------------------------------------------
+
+def pack(src, out):
+    return subprocess.run([os.path.join(ROOT, "scripts", "pack-module"), src, out],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_pack_module_builds_a_package_that_uploads(tmp_path, db, instructor):
+    out = str(tmp_path / "example.zip")
+    r = pack(EXAMPLE, out)
+    assert r.returncode == 0, r.stderr
+    assert "ok, 2 lesson(s)" in r.stdout
+    with zipfile.ZipFile(out) as z:
+        assert sorted(z.namelist()) == sorted(example_files())
+    slug = new_course(instructor)
+    r = upload(instructor, slug, open(out, "rb").read())
+    assert r.status_code == 201, r.text
+    assert r.json()["module"]["key"] == "missing-children-first-hours"
+
+
+@pytest.mark.parametrize("link", ["file", "folder loop"])
+def test_pack_module_refuses_symbolic_links(tmp_path, link):
+    src = tmp_path / "module"
+    shutil.copytree(EXAMPLE, src)
+    if link == "file":
+        os.symlink("/etc/passwd", src / "media" / "passwd.txt")
+        bad = src / "media" / "passwd.txt"
+    else:
+        os.symlink("..", src / "media" / "loop")
+        bad = src / "media" / "loop"
+    out = tmp_path / "module.zip"
+    r = pack(str(src), str(out))
+    assert r.returncode != 0
+    assert f"{bad} is a symbolic link" in r.stderr, r.stderr
+    assert not out.exists()
+
+
+def test_pack_module_bounds_the_folder_depth(tmp_path):
+    src = tmp_path / "module"
+    shutil.copytree(EXAMPLE, src)
+    deep = src / "media" / "a" / "b" / "c" / "d"
+    deep.mkdir(parents=True)
+    (deep / "x.txt").write_text("deep")
+    r = pack(str(src), str(tmp_path / "module.zip"))
+    assert r.returncode != 0 and "folders deep" in r.stderr, r.stderr
+
+
+def line_of(text, needle):
+    """The line (from 1) of the first occurrence of needle in text."""
+    return text[:text.index(needle)].count("\n") + 1
+
+
 def test_broken_package_lists_every_problem_at_once(db, instructor, course):
     files = example_files()
     m = manifest(files)
+    # The lesson with a bad key also links to a missing image: both count.
     m["lessons"][0]["key"] = "Bad Key"
     m["lessons"].append({"key": "ghost", "title": "Ghost", "file": "lessons/ghost.md"})
     m["quiz"]["questions"][0]["lesson"] = "no-such-lesson"
-    files = with_manifest(files, m)
+    text = json.dumps(m, indent=2)
+    files["module.json"] = text.encode()
     files["lessons/02-what-to-record.md"] = b"# Caf\xe9 au lait\n\nline two \xff\n"
     files["lessons/01-no-waiting-period.md"] += b"\n![chart](media/missing.png)\n"
+    media_line = files["lessons/01-no-waiting-period.md"].count(b"\n")
     before = counts(db)
     r = upload(instructor, course, make_zip(files))
     assert r.status_code == 422, r.text
     problems = r.json()["error"]["problems"]
-    text = json.dumps(problems)
-    assert "lessons[0].key" in text
-    assert "lessons/ghost.md" in text
-    assert "no-such-lesson" in text
-    utf8 = [p for p in problems if p["file"] == "lessons/02-what-to-record.md"]
-    assert utf8 and utf8[0]["line"] == 1 and "UTF-8" in utf8[0]["message"]
-    assert len(problems) >= 4
+    got = sorted((p["file"], p["code"], p.get("path"), p.get("line")) for p in problems)
+    assert got == sorted([
+        ("module.json", "bad_key", "lessons[0].key", line_of(text, '"Bad Key"')),
+        ("module.json", "missing_file", "lessons[2].file", line_of(text, '"lessons/ghost.md"')),
+        ("module.json", "unknown_lesson", "quiz.questions[0].lesson",
+         line_of(text, '"no-such-lesson"')),
+        ("lessons/02-what-to-record.md", "not_utf8", None, 1),
+        ("lessons/01-no-waiting-period.md", "missing_media", None, media_line),
+    ]), problems
+    assert all(p["message"] for p in problems)
     assert counts(db) == before
 
 
@@ -441,3 +549,93 @@ def test_media_are_served_by_hash_with_ranges(db, course):
                         headers={"If-None-Match": f'"{sha}"'}).status_code == 304
     assert requests.get(url("/api/v1/media/" + "0" * 64)).status_code == 404
     assert requests.get(url("/api/v1/media/../../etc/passwd")).status_code == 404
+
+
+def published(instructor, **extra):
+    slug = new_course(instructor, **extra)
+    assert upload(instructor, slug, make_zip(example_files())).status_code == 201
+    assert instructor.post(f"/api/v1/instructor/courses/{slug}/publish").status_code == 200
+    return slug
+
+
+def catalog(**params):
+    r = requests.get(url("/api/v1/courses"), params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_catalog_title_match_takes_q_literally(db, instructor):
+    tag = uuid.uuid4().hex[:10]
+    slug = published(instructor, title=f"Rates 50% {tag}")
+    assert [c["slug"] for c in catalog(q=tag)["courses"]] == [slug]
+    # Unescaped, "_" matches any one character and "%" anything at all.
+    assert catalog(q=tag[:4] + "_" + tag[5:])["total"] == 0
+    assert [c["slug"] for c in catalog(q=f"50% {tag}")["courses"]] == [slug]
+    for q in ("%", "_", "\\"):
+        having = query(db, "SELECT count(*) FROM courses WHERE status = 'published' "
+                           "AND strpos(title, %s) > 0", q)[0][0]
+        assert catalog(q=q)["total"] == having, q
+    assert catalog()["total"] > catalog(q="%")["total"] >= 1
+
+
+def test_catalog_search_stems_in_the_courses_language(instructor):
+    tag = uuid.uuid4().hex[:10]
+    es = published(instructor, language="es", title=f"Cómo denunciar el maltrato {tag}",
+                   summary="Pasos para informar.")
+    en = published(instructor, language="en", title=f"Cómo denunciar el maltrato {tag}x",
+                   summary="Steps to report.")
+    # Spanish stems "denunciando" and "denunciar" alike (denunci); the
+    # English stemmer leaves both as they are, so only the Spanish course
+    # matches "denunciando".
+    found = [c["slug"] for c in catalog(q=f"denunciando {tag}")["courses"]]
+    assert found == [es]
+    found = [c["slug"] for c in catalog(q=f"denunciando {tag}x")["courses"]]
+    assert found == []
+    assert [c["slug"] for c in catalog(q=f"denunciar {tag}x")["courses"]] == [en]
+
+
+def test_catalog_pages_total_and_gzip(instructor):
+    tag = uuid.uuid4().hex[:10]
+    slugs = {published(instructor, title=f"Paging course {i} {tag}") for i in range(21)}
+    first = catalog(q=tag)
+    assert (first["page"], first["page_size"], first["total"]) == (1, 20, 21)
+    assert len(first["courses"]) == 20
+    second = catalog(q=tag, page=2)
+    assert (second["page"], second["total"], len(second["courses"])) == (2, 21, 1)
+    assert catalog(q=tag, page=3)["courses"] == []
+    seen = [c["slug"] for c in first["courses"] + second["courses"]]
+    assert len(seen) == 21 and set(seen) == slugs
+
+    r = requests.get(url("/api/v1/courses"), params={"q": tag},
+                     headers={"Accept-Encoding": "gzip"}, stream=True)
+    raw = r.raw.read(decode_content=False)
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert json.loads(gzip.decompress(raw)) == first
+    r = requests.get(url("/api/v1/courses"), params={"q": tag},
+                     headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in r.headers and r.json() == first
+
+
+def test_video_and_captions_reach_the_lesson_reader(db, instructor):
+    vtt = b"WEBVTT\n\n00:00.000 --> 00:02.000\nThere is no waiting period.\n"
+    files = example_files()
+    files["media/first.en.vtt"] = vtt
+    m = manifest(files)
+    m["lessons"][0]["video"] = {"url": "https://video.example.org/first.mp4",
+                                "captions": "media/first.en.vtt"}
+    slug = new_course(instructor)
+    assert upload(instructor, slug, make_zip(with_manifest(files, m))).status_code == 201
+    assert instructor.post(f"/api/v1/instructor/courses/{slug}/publish").status_code == 200
+    learner = new_user(db, "learner")
+    assert learner.post(f"/api/v1/courses/{slug}/enrollment").status_code == 201
+    first, second = [l["id"] for l in
+                     requests.get(url(f"/api/v1/courses/{slug}")).json()["modules"][0]["lessons"]]
+    r = learner.get(f"/api/v1/lessons/{first}")
+    assert r.status_code == 200, r.text
+    sha = hashlib.sha256(vtt).hexdigest()
+    assert r.json()["video"] == {"url": "https://video.example.org/first.mp4",
+                                 "captions_url": f"/api/v1/media/{sha}"}
+    caps = requests.get(url(f"/api/v1/media/{sha}"))
+    assert caps.status_code == 200 and caps.content == vtt
+    assert caps.headers["content-type"].startswith("text/vtt")
+    assert learner.get(f"/api/v1/lessons/{second}").json()["video"] is None

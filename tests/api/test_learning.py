@@ -101,7 +101,7 @@ def test_lesson_reader_gets_html_navigation_and_attachments(learner, course):
     r = learner.get(f"/api/v1/lessons/{first}")
     assert r.status_code == 200, r.text
     lesson = r.json()
-    assert "<h1>There is no waiting period</h1>" in lesson["html"]
+    assert "<h2>There is no waiting period</h2>" in lesson["html"]
     assert lesson["prev"] is None and lesson["next"]["id"] == second
     assert lesson["attachments"][0]["url"].startswith("/api/v1/media/")
     assert lesson["course"]["slug"] == course and lesson["progress"] is None

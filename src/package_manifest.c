@@ -1,0 +1,488 @@
+/*
+ * Module packages: module.json, member by member.
+ *
+ * Every member is checked, whatever is wrong with another, and every
+ * problem names the member by its path ("lessons[2].key"); pkg_mproblem
+ * turns the path into a line and column of module.json. A lesson's
+ * Markdown file is read and rendered from here too, so that its problems
+ * are found even when the lesson's entry in module.json has others.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "jsonpath.h"
+#include "package.h"
+#include "package_int.h"
+#include "validate.h"
+
+static const char	*member_text(struct pkg *, json_t *, const char *,
+			    const char *, size_t, int);
+static const char	*member_key(struct pkg *, json_t *, const char *,
+			    const char *);
+static json_int_t	member_int(struct pkg *, json_t *, const char *,
+			    const char *, json_int_t, json_int_t, json_int_t);
+static int	member_bool(struct pkg *, json_t *, const char *,
+		    const char *);
+static json_t	*member_list(struct pkg *, json_t *, const char *,
+		    const char *, size_t, size_t, int);
+static int	is_object(struct pkg *, json_t *, const char *);
+static void	unique_keys(struct pkg *, json_t *, const char *);
+static json_t	*pkg_lesson(struct pkg *, json_t *, size_t);
+static void	pkg_lesson_file(struct pkg *, json_t *, const char *,
+		    const char *);
+static void	pkg_video(struct pkg *, json_t *, const char *, json_t *);
+static json_t	*pkg_attachments(struct pkg *, json_t *, const char *);
+static json_t	*pkg_quiz(struct pkg *, json_t *, json_t *);
+static void	pkg_question(struct pkg *, json_t *, size_t, json_t *);
+static void	pkg_choices(struct pkg *, json_t *, const char *,
+		    const char *);
+
+/*
+ * Members of module.json. Each checks one member of obj, whose path is
+ * where (such as "lessons[2].") followed by the member's name, and reports
+ * a problem at that path when it is missing (and required), of the wrong
+ * type or out of range.
+ */
+static const char *
+member_text(struct pkg *p, json_t *obj, const char *where, const char *key,
+    size_t max, int required)
+{
+	char		path[JSONPATH_MAX];
+	json_t		*v;
+	const char	*s;
+	size_t		n;
+
+	(void)snprintf(path, sizeof(path), "%s%s", where, key);
+	if ((v = json_object_get(obj, key)) == NULL) {
+		if (required)
+			pkg_mproblem(p, path, "missing_member", "%s is missing; "
+			    "give it as a string.", path);
+		return (NULL);
+	}
+	if (!json_is_string(v)) {
+		pkg_mproblem(p, path, "wrong_type", "%s must be a string.", path);
+		return (NULL);
+	}
+	s = json_string_value(v);
+	n = utf8_length(s, json_string_length(v));
+	if (n == 0 || n > max || strlen(s) != json_string_length(v) ||
+	    has_control_chars(s)) {
+		pkg_mproblem(p, path, "bad_length", "%s must be 1 to %zu "
+		    "characters on one line.", path, max);
+		return (NULL);
+	}
+	return (s);
+}
+
+/* A key: lowercase letters, digits and '-', required. */
+static const char *
+member_key(struct pkg *p, json_t *obj, const char *where, const char *key)
+{
+	const char	*s;
+	char		path[JSONPATH_MAX];
+
+	if ((s = member_text(p, obj, where, key, 64, 1)) == NULL)
+		return (NULL);
+	if (!valid_key(s, 64)) {
+		(void)snprintf(path, sizeof(path), "%s%s", where, key);
+		pkg_mproblem(p, path, "bad_key", "%s must be lowercase letters, "
+		    "digits and '-'.", path);
+		return (NULL);
+	}
+	return (s);
+}
+
+static json_int_t
+member_int(struct pkg *p, json_t *obj, const char *where, const char *key,
+    json_int_t min, json_int_t max, json_int_t fallback)
+{
+	char		path[JSONPATH_MAX];
+	json_t		*v;
+
+	if ((v = json_object_get(obj, key)) == NULL)
+		return (fallback);
+	(void)snprintf(path, sizeof(path), "%s%s", where, key);
+	if (!json_is_integer(v)) {
+		pkg_mproblem(p, path, "wrong_type", "%s must be a whole number.",
+		    path);
+		return (fallback);
+	}
+	if (json_integer_value(v) < min || json_integer_value(v) > max) {
+		pkg_mproblem(p, path, "out_of_range", "%s must be from %lld to "
+		    "%lld.", path, (long long)min, (long long)max);
+		return (fallback);
+	}
+	return (json_integer_value(v));
+}
+
+/* 1 or 0; -1 when absent (or wrong, with a problem). */
+static int
+member_bool(struct pkg *p, json_t *obj, const char *where, const char *key)
+{
+	char		path[JSONPATH_MAX];
+	json_t		*v;
+
+	if ((v = json_object_get(obj, key)) == NULL)
+		return (-1);
+	if (!json_is_boolean(v)) {
+		(void)snprintf(path, sizeof(path), "%s%s", where, key);
+		pkg_mproblem(p, path, "wrong_type", "%s must be true or false.",
+		    path);
+		return (-1);
+	}
+	return (json_is_true(v));
+}
+
+/* A list of min to max items, or NULL (with a problem unless absent). */
+static json_t *
+member_list(struct pkg *p, json_t *obj, const char *where, const char *key,
+    size_t min, size_t max, int required)
+{
+	char		path[JSONPATH_MAX];
+	json_t		*v;
+
+	(void)snprintf(path, sizeof(path), "%s%s", where, key);
+	if ((v = json_object_get(obj, key)) == NULL) {
+		if (required)
+			pkg_mproblem(p, path, "missing_member", "%s is missing; "
+			    "give it as a list.", path);
+		return (NULL);
+	}
+	if (!json_is_array(v)) {
+		pkg_mproblem(p, path, "wrong_type", "%s must be a list.", path);
+		return (NULL);
+	}
+	if (json_array_size(v) < min || json_array_size(v) > max) {
+		pkg_mproblem(p, path, "bad_length", "%s must list %zu to %zu "
+		    "items.", path, min, max);
+		return (NULL);
+	}
+	return (v);
+}
+
+/* where names the object's members ("lessons[2]."): it ends in a dot. */
+static int
+is_object(struct pkg *p, json_t *v, const char *where)
+{
+	char	path[JSONPATH_MAX];
+
+	if (json_is_object(v))
+		return (1);
+	(void)snprintf(path, sizeof(path), "%.*s", (int)strlen(where) - 1,
+	    where);
+	pkg_mproblem(p, path, "wrong_type", "%s must be an object.", path);
+	return (0);
+}
+
+/* The "key" members of list (at path base) must differ. */
+static void
+unique_keys(struct pkg *p, json_t *list, const char *base)
+{
+	char		path[JSONPATH_MAX];
+	const char	*a, *b;
+	size_t		i, j;
+
+	for (j = 1; j < json_array_size(list); j++) {
+		b = json_string_value(json_object_get(json_array_get(list, j),
+		    "key"));
+		for (i = 0; b != NULL && i < j; i++) {
+			a = json_string_value(json_object_get(
+			    json_array_get(list, i), "key"));
+			if (a == NULL || strcmp(a, b))
+				continue;
+			(void)snprintf(path, sizeof(path), "%s[%zu].key", base,
+			    j);
+			pkg_mproblem(p, path, "duplicate_key", "%s repeats the key "
+			    "of %s[%zu].", path, base, i);
+			break;
+		}
+	}
+}
+
+json_t *
+pkg_module(struct pkg *p, json_t *m)
+{
+	json_t		*doc, *lessons, *lesson, *out, *v;
+	const char	*key, *title, *summary;
+	json_int_t	order;
+	size_t		i;
+	int		rp;
+
+	if (!json_is_object(m)) {
+		pkg_problem(p, "module.json", 1, 1, "wrong_type", "module.json "
+		    "must hold a JSON object.");
+		return (NULL);
+	}
+	(void)member_int(p, m, "", "format", 1, 1, 1);
+	key = member_key(p, m, "", "key");
+	title = member_text(p, m, "", "title", 200, 1);
+	summary = member_text(p, m, "", "summary", 2000, 0);
+	order = member_int(p, m, "", "order", 1, 1000, 1);
+	rp = member_bool(p, m, "", "requires_previous");
+
+	doc = json_pack("{s:s, s:s, s:s, s:I}", "key", key ? key : "",
+	    "title", title ? title : "", "summary", summary ? summary : "",
+	    "order", order);
+	if (rp >= 0)
+		json_object_set_new(doc, "requires_previous", json_boolean(rp));
+
+	/* Every lesson is checked, whatever is wrong with another. */
+	out = json_array();
+	lessons = member_list(p, m, "", "lessons", 1, PKG_MAX_LESSONS, 1);
+	json_array_foreach(lessons, i, lesson) {
+		if ((v = pkg_lesson(p, lesson, i)) != NULL)
+			json_array_append_new(out, v);
+	}
+	/* Keys are what progress hangs on: they must be unique. */
+	unique_keys(p, lessons, "lessons");
+	json_object_set_new(doc, "lessons", out);
+
+	if ((v = json_object_get(m, "quiz")) != NULL && !json_is_null(v))
+		json_object_set_new(doc, "quiz", pkg_quiz(p, v, lessons));
+	else
+		json_object_set_new(doc, "quiz", json_null());
+	return (doc);
+}
+
+/*
+ * One lesson. Everything that can be checked is, even when the key, the
+ * title or the file is wrong; the lesson is returned only when all three
+ * are right (its other problems still fail the package).
+ */
+static json_t *
+pkg_lesson(struct pkg *p, json_t *l, size_t idx)
+{
+	json_t		*out;
+	const char	*key, *title, *file;
+	char		where[48];
+	json_int_t	minutes;
+
+	(void)snprintf(where, sizeof(where), "lessons[%zu].", idx);
+	if (!is_object(p, l, where))
+		return (NULL);
+	key = member_key(p, l, where, "key");
+	title = member_text(p, l, where, "title", 200, 1);
+	file = member_text(p, l, where, "file", 200, 1);
+	minutes = member_int(p, l, where, "minutes", 1, 600, 5);
+
+	out = json_pack("{s:s, s:s, s:I}", "key", key ? key : "", "title",
+	    title ? title : "", "minutes", minutes);
+	if (file != NULL)
+		pkg_lesson_file(p, out, where, file);
+	pkg_video(p, l, where, out);
+	json_object_set_new(out, "attachments", pkg_attachments(p, l, where));
+
+	if (key == NULL || title == NULL || file == NULL) {
+		json_decref(out);
+		return (NULL);
+	}
+	return (out);
+}
+
+/* The lesson's Markdown: present, UTF-8, its links resolved, rendered. */
+static void
+pkg_lesson_file(struct pkg *p, json_t *out, const char *where,
+    const char *file)
+{
+	struct pkg_entry	*e;
+	char			path[JSONPATH_MAX], *html;
+	size_t			line, col;
+
+	if ((e = pkg_find(p, file)) == NULL) {
+		(void)snprintf(path, sizeof(path), "%sfile", where);
+		pkg_mproblem(p, path, "missing_file", "%s names %s, which is not "
+		    "in the package.", path, file);
+		return;
+	}
+	if (!pkg_read(p, e))
+		return;
+	if (!utf8_check((const char *)e->data, e->len, &line, &col)) {
+		pkg_problem(p, file, line, col, "not_utf8", "This lesson is not "
+		    "valid UTF-8 text.");
+		return;
+	}
+	if ((html = pkg_render(p, file, (const char *)e->data, e->len)) ==
+	    NULL)
+		return;
+	json_object_set_new(out, "markdown", json_stringn((const char *)e->data,
+	    e->len));
+	json_object_set_new(out, "html", json_string(html));
+	free(html);
+}
+
+static void
+pkg_video(struct pkg *p, json_t *l, const char *where, json_t *out)
+{
+	struct pkg_entry	*cap;
+	json_t			*video;
+	const char		*url, *caps;
+	char			path[JSONPATH_MAX], vwhere[64];
+
+	if ((video = json_object_get(l, "video")) == NULL ||
+	    json_is_null(video))
+		return;
+	(void)snprintf(vwhere, sizeof(vwhere), "%svideo.", where);
+	if (!is_object(p, video, vwhere))
+		return;
+	if ((url = member_text(p, video, vwhere, "url", 2000, 1)) != NULL) {
+		if (strncmp(url, "https://", 8)) {
+			(void)snprintf(path, sizeof(path), "%surl", vwhere);
+			pkg_mproblem(p, path, "bad_url", "%s must be an https:// "
+			    "address.", path);
+		} else {
+			json_object_set_new(out, "video_url", json_string(url));
+		}
+	}
+	if ((caps = member_text(p, video, vwhere, "captions", 200, 0)) == NULL)
+		return;
+	if ((cap = pkg_find(p, caps)) == NULL || cap->ctype == NULL ||
+	    strncmp(cap->ctype, "text/vtt", 8)) {
+		(void)snprintf(path, sizeof(path), "%scaptions", vwhere);
+		pkg_mproblem(p, path, "bad_captions", "%s must name a WebVTT file "
+		    "under media/.", path);
+		return;
+	}
+	json_object_set_new(out, "captions_sha256", json_string(cap->sha256));
+}
+
+static json_t *
+pkg_attachments(struct pkg *p, json_t *l, const char *where)
+{
+	struct pkg_entry	*e;
+	json_t			*atts, *att, *list;
+	char			path[JSONPATH_MAX];
+	size_t			i;
+
+	list = json_array();
+	atts = member_list(p, l, where, "attachments", 0, PKG_MAX_ENTRIES, 0);
+	json_array_foreach(atts, i, att) {
+		(void)snprintf(path, sizeof(path), "%sattachments[%zu]", where,
+		    i);
+		if (!json_is_string(att)) {
+			pkg_mproblem(p, path, "wrong_type", "%s must be a path in "
+			    "the package.", path);
+			continue;
+		}
+		if ((e = pkg_find(p, json_string_value(att))) == NULL ||
+		    e->ctype == NULL) {
+			pkg_mproblem(p, path, "missing_file", "%s must name an "
+			    "accepted file under media/.", path);
+			continue;
+		}
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}",
+		    "name", strrchr(e->name, '/') + 1, "sha256", e->sha256,
+		    "content_type", e->ctype, "size", (json_int_t)e->len));
+	}
+	return (list);
+}
+
+/*
+ * Quiz definitions: checked for shape here; the quiz engine grades them.
+ * The definition, answer keys included, is stored server-side only.
+ * lessons is the manifest's list (NULL when it is unusable, and then
+ * lesson references are not checked against it).
+ */
+static json_t *
+pkg_quiz(struct pkg *p, json_t *q, json_t *lessons)
+{
+	json_t		*questions, *qn;
+	size_t		i;
+
+	if (!is_object(p, q, "quiz."))
+		return (json_null());
+	(void)member_key(p, q, "quiz.", "key");
+	(void)member_text(p, q, "quiz.", "title", 200, 1);
+	(void)member_int(p, q, "quiz.", "pass_mark", 0, 100, 70);
+	(void)member_bool(p, q, "quiz.", "required");
+
+	questions = member_list(p, q, "quiz.", "questions", 1,
+	    PKG_MAX_QUESTIONS, 1);
+	json_array_foreach(questions, i, qn)
+		pkg_question(p, qn, i, lessons);
+	unique_keys(p, questions, "quiz.questions");
+	return (json_deep_copy(q));
+}
+
+static void
+pkg_question(struct pkg *p, json_t *qn, size_t idx, json_t *lessons)
+{
+	static const char *types[] = { "single_choice", "multiple_choice",
+	    "true_false", "short_answer", "ordering", "matching", NULL };
+	const char	*type, *lk, *k;
+	char		where[48], path[JSONPATH_MAX];
+	json_t		*l;
+	size_t		i;
+	int		t, found;
+
+	(void)snprintf(where, sizeof(where), "quiz.questions[%zu].", idx);
+	if (!is_object(p, qn, where))
+		return;
+	(void)member_text(p, qn, where, "key", 64, 1);
+	(void)member_text(p, qn, where, "prompt", 2000, 1);
+	(void)member_text(p, qn, where, "explanation", 2000, 0);
+	if ((type = member_text(p, qn, where, "type", 32, 1)) != NULL) {
+		for (t = 0; types[t] != NULL && strcmp(type, types[t]); t++)
+			;
+		if (types[t] == NULL) {
+			(void)snprintf(path, sizeof(path), "%stype", where);
+			pkg_mproblem(p, path, "unknown_type", "%s %s is not one of "
+			    "the six question types.", path, type);
+			type = NULL;
+		}
+	}
+
+	lk = member_text(p, qn, where, "lesson", 64, 0);
+	if (lk != NULL && lessons != NULL) {
+		found = 0;
+		json_array_foreach(lessons, i, l) {
+			k = json_string_value(json_object_get(l, "key"));
+			if (k != NULL && !strcmp(k, lk))
+				found = 1;
+		}
+		if (!found) {
+			(void)snprintf(path, sizeof(path), "%slesson", where);
+			pkg_mproblem(p, path, "unknown_lesson", "%s names %s, which "
+			    "is not a lesson key of this module.", path, lk);
+		}
+	}
+
+	if (type != NULL && (!strcmp(type, "single_choice") ||
+	    !strcmp(type, "multiple_choice") || !strcmp(type, "true_false")))
+		pkg_choices(p, qn, where, type);
+}
+
+/* A choice question: keyed choices, and the right number marked correct. */
+static void
+pkg_choices(struct pkg *p, json_t *qn, const char *where, const char *type)
+{
+	json_t		*choices, *c;
+	char		cwhere[80], path[JSONPATH_MAX];
+	size_t		i, correct;
+
+	if ((choices = member_list(p, qn, where, "choices", 2,
+	    PKG_MAX_CHOICES, 1)) == NULL)
+		return;
+	correct = 0;
+	json_array_foreach(choices, i, c) {
+		(void)snprintf(cwhere, sizeof(cwhere), "%schoices[%zu].",
+		    where, i);
+		if (!is_object(p, c, cwhere))
+			continue;
+		(void)member_text(p, c, cwhere, "key", 64, 1);
+		(void)member_text(p, c, cwhere, "text", 2000, 1);
+		(void)member_text(p, c, cwhere, "feedback", 2000, 0);
+		if (member_bool(p, c, cwhere, "correct") == 1)
+			correct++;
+	}
+	(void)snprintf(path, sizeof(path), "%schoices", where);
+	unique_keys(p, choices, path);
+	if (correct == 0 || (strcmp(type, "multiple_choice") && correct != 1))
+		pkg_mproblem(p, path, "bad_choices", "%s must mark %s choice "
+		    "correct.", path, strcmp(type, "multiple_choice") ?
+		    "exactly one" : "at least one");
+}
+
