@@ -190,9 +190,15 @@ function drawHeader() {
 	const langBox = h('div', { class: 'lang' },
 		h('label', { for: 'lang-select' }, t('nav.language')), select);
 
-	const account = user ? accountMenu(user) : h('div', { class: 'account' },
-		h('a', { href: signinHref() }, t('nav.signin')),
-		h('a', { href: '/signup', class: 'button' }, t('nav.signup')));
+	// A browser with sg_csrf but no user yet is one whose session the
+	// server has not confirmed (still asking, or could not be asked): it
+	// is not offered to sign in as if it had been signed out.
+	let account = h('div', { class: 'account' });
+	if (user)
+		account = accountMenu(user);
+	else if (!maybeSignedIn())
+		add(account, h('a', { href: signinHref() }, t('nav.signin')),
+			h('a', { href: '/signup', class: 'button' }, t('nav.signup')));
 
 	document.getElementById('site-nav').replaceChildren(nav, langBox,
 		account);

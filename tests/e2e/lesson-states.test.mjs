@@ -196,6 +196,8 @@ test('a reload that cannot ask who is signed in keeps the lesson address',
 			assert.match(await page.evaluate(() => document.cookie), /sg_csrf=/,
 				'still signed in');
 			assert.doesNotMatch(await page.content(), /Try again later/);
+			// Nor does the header offer to sign in, as if signed out.
+			assert.equal(await page.locator('#site-nav .account a').count(), 0);
 			await shot(page, 'lesson-session-unknown');
 			await axe(page, 'lesson, session unknown');
 
