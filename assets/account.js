@@ -61,7 +61,8 @@ function showFormError(formError, msg) {
 	formError.replaceChildren(h('strong', null, t('form.error')), ' ', msg);
 }
 
-// The server's message for a field, in the UI language where we know it.
+// What is wrong with a field, from the catalog: by the error's code, then
+// by the field, then in general (the server's own words are English).
 function fieldMessage(e) {
 	const byCode = `error.${e.code}`;
 	if (t(byCode) !== byCode)
@@ -69,7 +70,7 @@ function fieldMessage(e) {
 	const byField = `error.field.${e.field}`;
 	if (t(byField) !== byField)
 		return t(byField);
-	return e.message;
+	return errorText(e);
 }
 
 // Shows an API failure by its field, or for the whole form; focuses it.

@@ -39,6 +39,7 @@ function announce(text) {
 }
 
 export function navigate(url, opts = {}) {
+	notice('');
 	if (opts.replace)
 		history.replaceState(null, '', url);
 	else
@@ -102,6 +103,13 @@ async function route() {
 		clearTimeout(slow);
 		if (gen !== generation)
 			return;
+		// A 401 forgot sg_csrf: signed out. With it still there, the
+		// server could not be asked (offline, a 5xx): stay and retry.
+		if (maybeSignedIn()) {
+			cleanup = unreachable(root);
+			finish(root);
+			return;
+		}
 		navigate(`/signin?next=${encodeURIComponent(path + location.search)}`,
 			{ replace: true });
 		return;
@@ -129,6 +137,25 @@ async function route() {
 		return;
 	}
 	finish(root);
+}
+
+// A page that needs the account when the server cannot say who is signed
+// in: the address stays, the page says so and tries again by itself when
+// the link is back, or at the learner's word.
+function unreachable(root) {
+	setTitle(t('offline.title'));
+	const again = () => route();
+	root.replaceChildren(h('h1', null, t('offline.title')),
+		h('p', { class: 'notice' }, t('offline.body')),
+		h('p', null, h('button', { type: 'button', class: 'secondary',
+			onclick: again }, t('common.retry'))));
+	window.addEventListener('online', again, { once: true });
+	return () => window.removeEventListener('online', again);
+}
+
+// A quiet word outside the page, kept until the learner goes elsewhere.
+function notice(text) {
+	document.getElementById('site-notice').textContent = text;
 }
 
 // After a page is drawn: the keyboard and screen reader start at its
@@ -163,9 +190,15 @@ function drawHeader() {
 	const langBox = h('div', { class: 'lang' },
 		h('label', { for: 'lang-select' }, t('nav.language')), select);
 
-	const account = user ? accountMenu(user) : h('div', { class: 'account' },
-		h('a', { href: signinHref() }, t('nav.signin')),
-		h('a', { href: '/signup', class: 'button' }, t('nav.signup')));
+	// A browser with sg_csrf but no user yet is one whose session the
+	// server has not confirmed (still asking, or could not be asked): it
+	// is not offered to sign in as if it had been signed out.
+	let account = h('div', { class: 'account' });
+	if (user)
+		account = accountMenu(user);
+	else if (!maybeSignedIn())
+		add(account, h('a', { href: signinHref() }, t('nav.signin')),
+			h('a', { href: '/signup', class: 'button' }, t('nav.signup')));
 
 	document.getElementById('site-nav').replaceChildren(nav, langBox,
 		account);
@@ -254,9 +287,13 @@ async function onLanguage(e) {
 		announce(t('error.network'));
 		return;
 	}
-	if (currentUser()) {
-		api.patch('/api/v1/me', { language: l }).catch(() => {});
-		currentUser().language = l;
+	const u = currentUser();
+	if (u) {
+		// The page has switched; the account may not have. Say so, so
+		// the next sign-in's switch back is no surprise.
+		api.patch('/api/v1/me', { language: l }).then(() => {
+			u.language = l;
+		}, () => notice(t('nav.languageNotSaved')));
 	}
 	drawHeader();
 	await route();
@@ -303,6 +340,12 @@ async function boot() {
 	const session = loadSession();
 	const first = route();
 	const user = await session;
+	if (!user && maybeSignedIn()) {
+		// The server could not say who this is: ask again when the
+		// link is back (the header follows the session event).
+		window.addEventListener('online', () => loadSession(),
+			{ once: true });
+	}
 	sendLeftBeats(user);
 	events.addEventListener('session', (e) => sendLeftBeats(e.detail.user));
 	const wanted = user && uiLanguage(user.language);

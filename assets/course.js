@@ -191,7 +191,7 @@ function lessonItem(course, module, lesson, enrollment, st) {
 		title = h('span', { class: 'title', lang: course.language },
 			lesson.title);
 	}
-	const status = st ? (st.locked ? 'locked' : st.status) : 'none';
-	return h('li', { class: `lesson is-${status}` }, title,
+	const state = st ? (st.locked ? 'locked' : st.status) : 'none';
+	return h('li', { class: `lesson is-${state}` }, title,
 		h('span', { class: 'meta' }, meta.join(' · ')));
 }

@@ -50,6 +50,7 @@ export async function render(root, ctx) {
 	ctx.setTitle(lesson.title);
 	const body = h('div', { class: 'lesson-body', lang: course.language });
 	body.innerHTML = lessonHtml(lesson.html || '');
+	fitHeadings(body);
 	const end = h('div', { class: 'lesson-end', 'aria-hidden': 'true' });
 	const status = h('p', { class: 'save-status', role: 'status' });
 
@@ -73,6 +74,26 @@ export async function render(root, ctx) {
 		(lesson.progress ? Number(lesson.progress.position) : 0);
 	restore(pos, body);
 	return track(user, lesson, end, status);
+}
+
+// The page's h1 is the lesson's title, so the body's top headings are h2
+// whatever level the package's Markdown gave them, and the outline a
+// screen reader lists has no gap and no second h1.
+function fitHeadings(body) {
+	const all = [...body.querySelectorAll('h1, h2, h3, h4, h5, h6')];
+	const level = (e) => Number(e.tagName.slice(1));
+	if (all.length === 0)
+		return;
+	const shift = 2 - Math.min(...all.map(level));
+	if (shift === 0)
+		return;
+	for (const e of all) {
+		const to = document.createElement(`h${Math.min(6, level(e) + shift)}`);
+		for (const a of e.attributes)
+			to.setAttribute(a.name, a.value);
+		to.append(...e.childNodes);
+		e.replaceWith(to);
+	}
 }
 
 function fraction() {
@@ -271,7 +292,7 @@ function refusal(root, ctx, e) {
 		t('nav.learning')));
 	if (e instanceof ApiError && e.code === 'lesson_locked') {
 		const u = e.detail.unlock || {};
-		let why = e.message;
+		let why = t('lesson.unlockOther');
 		let link = null;
 		if (u.lesson_id) {
 			why = t('lesson.unlockLesson', { title: u.title });

@@ -70,10 +70,35 @@ export function localPath(p) {
 // ---------------------------------------------------------------- i18n
 
 let lang = document.documentElement.lang || 'en';
+let locale = lang;
 let messages = {};
 const catalogs = new Map();
 
 export function currentLanguage() {
+	return lang;
+}
+
+// The tag dates and numbers are written in: the interface language with
+// the most specific region the account or the browser gives for it (an
+// en-GB learner reads "5 Mar 2025, 14:05", an en-US one "Mar 5, 2025,
+// 2:05 PM"), else the bare language.
+export function currentLocale() {
+	return locale;
+}
+
+function pickLocale() {
+	const tags = [user && user.language, ...(navigator.languages ||
+		[navigator.language])];
+	for (const tag of tags) {
+		if (typeof tag !== 'string' || !tag.includes('-') ||
+		    uiLanguage(tag) !== lang)
+			continue;
+		try {
+			return Intl.getCanonicalLocales(tag)[0];
+		} catch {
+			// Not a tag Intl knows: try the next.
+		}
+	}
 	return lang;
 }
 
@@ -90,7 +115,7 @@ function fetchCatalog(l) {
 		// The URL matches the preload in the page's head exactly.
 		const p = fetch(`/static/i18n/${l}.json`).then((r) => {
 			if (!r.ok)
-				throw new Error(`messages ${l}: ${r.status}`);
+				throw new ApiError(r.status, null);
 			return r.json();
 		});
 		p.catch(() => catalogs.delete(l));
@@ -106,6 +131,7 @@ export async function setLanguage(l, remember) {
 	l = uiLanguage(l) || 'en';
 	messages = await fetchCatalog(l);
 	lang = l;
+	locale = pickLocale();
 	document.documentElement.lang = l;
 	if (remember) {
 		const secure = location.protocol === 'https:' ? '; Secure' : '';
@@ -122,7 +148,7 @@ export function t(key, vars) {
 	if (m === undefined)
 		return key;
 	if (typeof m === 'object') {
-		const cat = new Intl.PluralRules(lang).select(vars?.n ?? 0);
+		const cat = new Intl.PluralRules(locale).select(vars?.n ?? 0);
 		m = m[cat] ?? m.other;
 	}
 	if (!vars)
@@ -136,11 +162,11 @@ export function t(key, vars) {
 }
 
 export function fmtNumber(n, opts) {
-	return new Intl.NumberFormat(lang, opts).format(n);
+	return new Intl.NumberFormat(locale, opts).format(n);
 }
 
 export function fmtPercent(p) {
-	return new Intl.NumberFormat(lang, { style: 'percent',
+	return new Intl.NumberFormat(locale, { style: 'percent',
 		maximumFractionDigits: 0 }).format((p || 0) / 100);
 }
 
@@ -150,7 +176,7 @@ export function fmtDate(iso, withTime) {
 	const d = new Date(iso);
 	if (Number.isNaN(d.getTime()))
 		return '';
-	return new Intl.DateTimeFormat(lang, withTime ?
+	return new Intl.DateTimeFormat(locale, withTime ?
 		{ dateStyle: 'medium', timeStyle: 'short' } :
 		{ dateStyle: 'medium' }).format(d);
 }
@@ -178,12 +204,16 @@ export function regionName(code) {
 
 // ---------------------------------------------------------------- API
 
+// An API failure. The server's error.message is English for developers:
+// the pages never show it, nor a status number. What a learner reads comes
+// from the catalogs, by code (errorText), with a generic message for a
+// code they do not know.
 export class ApiError extends Error {
 	constructor(status, body) {
 		const e = body && body.error ? body.error : {};
-		super(e.message || `HTTP ${status}`);
+		super(e.code || (status === 0 ? 'network' : 'api'));
 		this.status = status;
-		this.code = e.code || (status === 0 ? 'network' : 'http_' + status);
+		this.code = e.code || (status === 0 ? 'network' : null);
 		this.field = e.field || null;
 		this.detail = e;
 	}
@@ -210,6 +240,8 @@ function forgetSession() {
 // another's refresh just retries with the new cookie.
 let refreshing = null;
 
+// Resolves 'ok', 'denied' (the session is over) or 'failed' (the server
+// could not be reached or had a problem: the session may well be fine).
 function refreshSession(since) {
 	if (refreshing)
 		return refreshing;
@@ -219,28 +251,31 @@ function refreshSession(since) {
 			last = Number(localStorage.getItem('sg_refreshed_at')) || 0;
 		} catch { /* storage off: just refresh */ }
 		if (last > since)
-			return true;
+			return 'ok';
 		const r = await fetch('/api/v1/auth/refresh', {
 			method: 'POST', credentials: 'same-origin',
 			headers: { 'X-CSRF-Token': csrfToken() || '' },
 		});
+		if (r.status >= 500 || r.status === 429 || r.status === 408)
+			return 'failed';
 		if (!r.ok)
-			return false;
+			return 'denied';
 		try {
 			localStorage.setItem('sg_refreshed_at', String(Date.now()));
 		} catch { /* the refresh still happened */ }
-		return true;
+		return 'ok';
 	};
 	refreshing = (navigator.locks ?
 		navigator.locks.request('sg-refresh', run) : run())
-		.catch(() => false)
+		.catch(() => 'failed')
 		.finally(() => { refreshing = null; });
 	return refreshing;
 }
 
 // request('PUT', url, {body, headers, keepalive}). Resolves with the parsed
 // body (null for 204); rejects with ApiError (status 0 when the network
-// failed). A 401 gets one refresh and one retry.
+// failed). A 401 gets one refresh and one retry; only a refresh the server
+// refuses ends the session, not one that could not be made.
 export async function request(method, url, opts = {}, retried = false) {
 	const started = Date.now();
 	const headers = { ...(opts.headers || {}) };
@@ -264,8 +299,11 @@ export async function request(method, url, opts = {}, retried = false) {
 		throw new ApiError(0, null);
 	}
 	if (res.status === 401 && !retried && !opts.noRefresh && csrfToken()) {
-		if (await refreshSession(started))
+		const refreshed = await refreshSession(started);
+		if (refreshed === 'ok')
 			return request(method, url, opts, true);
+		if (refreshed === 'failed')
+			throw new ApiError(0, null);
 		forgetSession();
 	}
 	let data = null;
@@ -316,12 +354,16 @@ export function currentUser() {
 export function setUser(u) {
 	const changed = (u && u.id) !== (user && user.id);
 	user = u;
+	locale = pickLocale();
 	sessionLoad = Promise.resolve(u);
 	events.dispatchEvent(new CustomEvent('session', { detail: { user: u,
 		changed } }));
 }
 
 // The signed-in user, asking the server once a page load; null when none.
+// Only a 401 means signed out (and forgets sg_csrf); after a network error
+// or a 5xx it is null too, but maybeSignedIn() stays true and the next call
+// asks again.
 export function loadSession() {
 	if (sessionLoad)
 		return sessionLoad;

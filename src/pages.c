@@ -10,9 +10,11 @@
  * the catalog's (index.html), whose head preloads the first page of courses
  * so they arrive in the same round trip as the scripts, and everyone
  * else's (page.html). Each shell is made once per interface language at
- * start, with "%LANG%" replaced: the <html lang> and the preloaded message
- * catalog are then right from the first byte. The language comes from the
- * sg_lang cookie (the learner's choice, set by the pages) or else from
+ * start, with "%LANG%" replaced and each "%t:key%" replaced by that
+ * language's message for key (from assets/i18n/): the <html lang>, the
+ * preloaded message catalog and the few words the shell shows before its
+ * scripts run are then right from the first byte. The language comes from
+ * the sg_lang cookie (the learner's choice, set by the pages) or else from
  * Accept-Language.
  */
 
@@ -34,11 +36,15 @@
 	"require-trusted-types-for 'script'; trusted-types lesson-html"
 
 #define PAGE_LANG_MARK		"%LANG%"
+#define PAGE_MSG_MARK		"%t:"
+#define PAGE_MSG_KEY_MAX	64
 #define PAGE_LANG_COOKIE	"sg_lang="
 #define PAGE_ETAG_MAX		48
 
 /* Interface languages: one message catalog each in assets/i18n/. */
 static const char	*page_langs[] = { "en", "es" };
+static const char	*page_catalogs[] = { "/static/i18n/en.json",
+			    "/static/i18n/es.json" };
 #define PAGE_NLANGS	(sizeof(page_langs) / sizeof(page_langs[0]))
 
 struct page_asset {
@@ -119,8 +125,10 @@ static const struct page_route	page_routes[] = {
 int	pages_init(void);
 int	page_serve(struct http_request *);
 
-static int	shell_variant(const struct page_shell *, const char *,
+static int	shell_variant(const struct page_shell *, size_t,
 		    struct page_variant *);
+static int	shell_messages(struct kore_buf *, const char *, json_t *);
+static void	html_escape(struct kore_buf *, const char *);
 static void	shell_send(struct http_request *, int, int);
 static int	shell_for(struct http_request *, int *);
 static int	page_language(struct http_request *);
@@ -143,7 +151,7 @@ pages_init(void)
 
 	for (s = 0; s < sizeof(page_shells) / sizeof(page_shells[0]); s++) {
 		for (l = 0; l < PAGE_NLANGS; l++) {
-			if (!shell_variant(&page_shells[s], page_langs[l],
+			if (!shell_variant(&page_shells[s], l,
 			    &page_shells[s].var[l]))
 				return (KORE_RESULT_ERROR);
 		}
@@ -151,18 +159,46 @@ pages_init(void)
 	return (KORE_RESULT_OK);
 }
 
-/* The shell with every "%LANG%" replaced by lang, compressed and tagged. */
+/*
+ * The shell in language l: "%LANG%" replaced by its tag and every
+ * "%t:key%" by its message, compressed and tagged. A mark naming no
+ * message stops the start, so a shell never shows a key.
+ */
 static int
-shell_variant(const struct page_shell *sh, const char *lang,
-    struct page_variant *v)
+shell_variant(const struct page_shell *sh, size_t l, struct page_variant *v)
 {
-	struct kore_buf		buf;
+	struct kore_buf		buf, out;
+	struct page_asset	*cat;
+	json_t			*msgs;
+	json_error_t		jerr;
+	const char		*lang;
+	char			*src;
+	int			ok;
+
+	lang = page_langs[l];
+	if ((cat = asset_lookup(page_catalogs[l])) == NULL)
+		return (0);
+	if ((msgs = json_loadb((const char *)cat->data, *cat->len, 0,
+	    &jerr)) == NULL) {
+		kore_log(LOG_ERR, "pages: %s: %s", page_catalogs[l], jerr.text);
+		return (0);
+	}
 
 	kore_buf_init(&buf, *sh->len + 64);
 	kore_buf_append(&buf, sh->data, *sh->len);
 	kore_buf_replace_string(&buf, PAGE_LANG_MARK, lang,
 	    strlen(lang));
-	v->body = kore_buf_release(&buf, &v->len);
+	src = kore_buf_stringify(&buf, NULL);
+
+	kore_buf_init(&out, *sh->len + 256);
+	ok = shell_messages(&out, src, msgs);
+	kore_buf_cleanup(&buf);
+	json_decref(msgs);
+	if (!ok) {
+		kore_buf_cleanup(&out);
+		return (0);
+	}
+	v->body = kore_buf_release(&out, &v->len);
 	if (v->len == 0)
 		return (0);
 
@@ -170,6 +206,66 @@ shell_variant(const struct page_shell *sh, const char *lang,
 	if (!gzip_compress(v->body, v->len, &v->gz, &v->gzlen))
 		v->gz = NULL;
 	return (1);
+}
+
+/* Copies src to out with each "%t:key%" replaced by msgs[key], escaped. */
+static int
+shell_messages(struct kore_buf *out, const char *src, json_t *msgs)
+{
+	const char	*p, *key, *end, *text;
+	char		name[PAGE_MSG_KEY_MAX];
+	size_t		len;
+
+	for (p = src; (key = strstr(p, PAGE_MSG_MARK)) != NULL; p = end + 1) {
+		kore_buf_append(out, p, key - p);
+		key += sizeof(PAGE_MSG_MARK) - 1;
+		if ((end = strchr(key, '%')) == NULL ||
+		    (len = end - key) == 0 || len >= sizeof(name)) {
+			kore_log(LOG_ERR, "pages: a shell has a broken %%t: mark");
+			return (0);
+		}
+		memcpy(name, key, len);
+		name[len] = '\0';
+		if ((text = json_string_value(json_object_get(msgs,
+		    name))) == NULL) {
+			kore_log(LOG_ERR, "pages: no message %s for a shell",
+			    name);
+			return (0);
+		}
+		html_escape(out, text);
+	}
+	kore_buf_append(out, p, strlen(p));
+	return (1);
+}
+
+/* Text safe in an HTML text node and in a double-quoted attribute. */
+static void
+html_escape(struct kore_buf *out, const char *s)
+{
+	size_t		n;
+
+	while (*s != '\0') {
+		n = strcspn(s, "&<>\"");
+		kore_buf_append(out, s, n);
+		s += n;
+		switch (*s) {
+		case '&':
+			kore_buf_append(out, "&amp;", 5);
+			break;
+		case '<':
+			kore_buf_append(out, "&lt;", 4);
+			break;
+		case '>':
+			kore_buf_append(out, "&gt;", 4);
+			break;
+		case '"':
+			kore_buf_append(out, "&quot;", 6);
+			break;
+		default:
+			return;
+		}
+		s++;
+	}
 }
 
 int

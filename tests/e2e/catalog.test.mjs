@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	launch, openPage, ready, axe, shot, msg, BASE, EN_SLUG, ES_SLUG,
+	launch, openPage, ready, axe, shot, msg, messages, BASE, EN_SLUG, ES_SLUG,
 } from './helpers.mjs';
 
 const BUDGET = 60 * 1024;
@@ -260,4 +260,76 @@ test('the page language follows the sg_lang cookie, then Accept-Language',
 			['en', 'en', 'en']);
 		assert.deepEqual(await lang({ 'accept-language': 'es',
 			cookie: 'a=1; sg_lang=en' }), ['en', 'en', 'en']);
+	});
+
+// The words of a shell a browser shows before any script runs: text
+// between tags and the description, tags and the inline icon left out.
+function shellWords(html) {
+	const body = html.replace(/<svg[\s\S]*?<\/svg>/g, '')
+		.replace(/<title>[\s\S]*?<\/title>/, '');
+	const words = [...body.matchAll(/>([^<]+)</g)].map((m) => m[1].trim())
+		.filter(Boolean);
+	for (const m of body.matchAll(/<meta name="description" content="([^"]*)"/g))
+		words.push(m[1]);
+	return words.map((w) => w.replace(/&quot;/g, '"').replace(/&lt;/g, '<')
+		.replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+}
+
+test('a shell in Spanish has no English in it, from the first byte',
+	async () => {
+		const en = messages('en');
+		const es = messages('es');
+		const esValues = new Set(Object.values(es).filter((v) =>
+			typeof v === 'string'));
+		const enOnly = Object.values(en).filter((v) => typeof v === 'string' &&
+			!esValues.has(v) && v.length > 8);
+		for (const p of ['/', '/courses/x', '/lessons/x', '/no/such/page']) {
+			for (const headers of [{ 'accept-language': 'es-MX,es;q=0.9' },
+				{ cookie: 'sg_lang=es', 'accept-language': 'en' }]) {
+				const r = await fetch(BASE + p, { headers });
+				const html = await r.text();
+				assert.match(html, /<html lang="es">/, p);
+				assert.doesNotMatch(html, /%t:|%LANG%/, `${p}: a mark is left`);
+				const words = shellWords(html);
+				assert.ok(words.length >= 4, `${p}: ${words}`);
+				for (const w of words) {
+					assert.ok(w === 'Safeguard Learn' || esValues.has(w),
+						`${p}: "${w}" is not a Spanish message`);
+				}
+				for (const e of enOnly)
+					assert.ok(!html.includes(e), `${p}: English "${e}"`);
+				for (const k of ['shell.description', 'shell.noscript',
+					'common.loading', 'common.skip'])
+					assert.ok(words.includes(es[k]), `${p}: ${k}`);
+			}
+		}
+		// And the English shell has the English words.
+		const html = await (await fetch(`${BASE}/`)).text();
+		assert.ok(shellWords(html).includes(en['shell.description']));
+	});
+
+test('the signed-out course page and the not-found page pass axe',
+	async () => {
+		const s = await openPage(browser);
+		const { page } = s;
+		await page.goto(`/courses/${EN_SLUG}`);
+		await ready(page);
+		await page.getByRole('link', { name: msg('en', 'nav.signin'),
+			exact: true }).first().waitFor();
+		await page.locator('.panel').getByText(msg('en',
+			'course.signinToEnroll')).waitFor();
+		await shot(page, 'course-signed-out');
+		await axe(page, 'course signed out');
+
+		s.allow((e) => e.text.includes('status of 404') &&
+			e.url.endsWith('/no/such/page'));
+		const r = await page.goto('/no/such/page');
+		assert.equal(r.status(), 404);
+		await ready(page);
+		await page.getByRole('heading', { level: 1,
+			name: msg('en', 'notfound.title') }).waitFor();
+		await shot(page, 'not-found');
+		await axe(page, 'not found');
+		s.assertClean();
+		await s.close();
 	});

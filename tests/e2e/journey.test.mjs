@@ -64,14 +64,39 @@ function queued(page) {
 		'[]'));
 }
 
+// The course page's definition list, term to description.
+function facts(page) {
+	return page.evaluate(() => Object.fromEntries([...document.querySelectorAll(
+		'.facts-list dt')].map((dt) => [dt.textContent,
+		dt.nextElementSibling.textContent])));
+}
+
+// A date and a percentage as Intl writes them for a tag, in the page.
+function written(page, tag, iso, percent) {
+	return page.evaluate(([tg, d, p]) => ({
+		date: new Intl.DateTimeFormat(tg, { dateStyle: 'medium',
+			timeStyle: 'short' }).format(new Date(d)),
+		percent: new Intl.NumberFormat(tg, { style: 'percent',
+			maximumFractionDigits: 0 }).format(p / 100),
+	}), [tag, iso, percent]);
+}
+
 async function journey(j) {
-	const t = (key, vars) => msg(j.lang, key, vars);
+	// Messages as the page writes them: numbers in the browser's locale.
+	const t = (key, vars) => msg(j.locale, key, vars);
 	const s = await openPage(browser, { locale: j.locale,
 		viewport: j.viewport });
 	const { page } = s;
 	const step = async (name) => {
 		await shot(page, `journey-${j.name}-${name}`);
 		await axe(page, `${j.name} ${name}`);
+		if (j.viewport.width <= 360) {
+			// Nothing may need a sideways scroll on a phone.
+			const wide = await page.evaluate(() =>
+				document.documentElement.scrollWidth);
+			assert.ok(wide <= j.viewport.width,
+				`${j.name} ${name}: ${wide} px wide at ${j.viewport.width}`);
+		}
 		s.assertClean(`at ${j.name} ${name}`);
 	};
 	const beats = watchBeats(page);
@@ -115,9 +140,25 @@ async function journey(j) {
 	await cards.first().getByRole('link').click();
 	await page.waitForURL(`**/courses/${j.slug}`);
 
-	// The course page: translations, facts, outline; enroll.
-	const other = j.slug === EN_SLUG ? 'es' : 'en';
-	await page.locator(`.translations a[hreflang="${other}"]`).waitFor();
+	// The course page: summary, facts, translation, outline; enroll.
+	const course = (await apiFetch('GET', `/api/v1/courses/${j.slug}`)).body;
+	const other = j.slug === EN_SLUG ? { lang: 'es', slug: ES_SLUG,
+		name: 'Español' } : { lang: 'en', slug: EN_SLUG, name: 'English' };
+	const tr = page.locator(`.translations a[hreflang="${other.lang}"]`);
+	await tr.waitFor();
+	assert.equal(await tr.getAttribute('href'), `/courses/${other.slug}`);
+	assert.equal(await tr.textContent(), other.name);
+	assert.equal(await page.locator('.translations').textContent(),
+		`${t('course.alsoIn')} ${other.name}`);
+	assert.equal(await page.locator('h1').textContent(), course.title);
+	assert.equal(await page.locator('p.lead').textContent(), course.summary);
+	const f = await facts(page);
+	assert.equal(f[t('course.hours')], t('course.hoursValue',
+		{ n: Number(course.estimated_hours) }));
+	assert.ok(course.audiences.length > 0);
+	assert.equal(f[t('course.audiences')], course.audiences.length === 7 ?
+		t('course.everyone') :
+		course.audiences.map((a) => t(`profession.${a}`)).join(', '));
 	assert.ok((await page.locator('.lessons li').count()) >= 6);
 	await page.getByRole('button', { name: t('course.enroll') }).click();
 	const start = page.getByRole('link', { name: t('course.start') });
@@ -129,6 +170,7 @@ async function journey(j) {
 
 	// Lesson 1: read to the end; reaching it marks the lesson completed.
 	await page.locator('.lesson-body').waitFor();
+	const r1Title = await page.locator('h1').textContent();
 	await step('05-lesson1');
 	const done1 = page.waitForResponse((r) => r.url().endsWith(
 		`/lessons/${lesson1}/progress`) && r.status() === 200);
@@ -142,6 +184,7 @@ async function journey(j) {
 	await page.waitForURL((u) => !u.pathname.endsWith(lesson1));
 	const lesson2 = page.url().split('/').at(-1);
 	await page.locator('.lesson-body').waitFor();
+	const title2 = await page.locator('h1').textContent();
 	await scrollTo(page, 0.5);
 	const saved2 = page.waitForResponse((r) => r.url().endsWith(
 		`/lessons/${lesson2}/progress`) && r.status() === 200);
@@ -160,6 +203,26 @@ async function journey(j) {
 	assert.ok(Math.abs(resumed - 0.5) < 0.05, `resumed at ${resumed}`);
 	await step('07-lesson2-resumed');
 
+	// The page is hidden (another app, a locked phone): a beat leaves now,
+	// not at the next heartbeat.
+	const hiddenBeat = page.waitForResponse((r) => r.url().endsWith(
+		`/lessons/${lesson2}/progress`));
+	await page.evaluate(() => {
+		Object.defineProperty(document, 'visibilityState',
+			{ value: 'hidden', configurable: true });
+		document.dispatchEvent(new Event('visibilitychange'));
+	});
+	const hidden = await hiddenBeat;
+	assert.equal(hidden.status(), 200);
+	assert.ok(Math.abs(JSON.parse(hidden.request().postData()).position -
+		resumed) < 0.01, 'the hidden beat has the place');
+	await page.evaluate(() => {
+		delete document.visibilityState;
+		document.dispatchEvent(new Event('visibilitychange'));
+	});
+	assert.equal(await page.evaluate(() => document.visibilityState),
+		'visible');
+
 	// The link drops: beats fail, the page says so quietly and keeps them.
 	const offlineErrors = s.allow((e) => /ERR_FAILED/.test(e.text) &&
 		/\/progress$/.test(e.url));
@@ -177,10 +240,21 @@ async function journey(j) {
 		assert.deepEqual(Object.keys(b.body).sort(),
 			['completed', 'position', 'time_spent_delta']);
 	}
+	// No token in web storage: compared with the session's real cookies.
 	const stored = await page.evaluate(() => JSON.stringify({ ...localStorage,
 		...sessionStorage }));
-	assert.doesNotMatch(stored, /eyJ|access|refresh|token/i,
-		'no token in web storage');
+	const secrets = (await s.context.cookies()).filter((c) =>
+		c.name === 'sg_access' || c.name === 'sg_refresh');
+	assert.deepEqual(secrets.map((c) => c.name).sort(),
+		['sg_access', 'sg_refresh'], 'the session cookies are there');
+	for (const c of secrets) {
+		assert.ok(c.value.length >= 20, `${c.name} has a value`);
+		assert.ok(!stored.includes(c.value) &&
+			!stored.includes(encodeURIComponent(c.value)),
+		`${c.name} is not in web storage`);
+	}
+	assert.doesNotMatch(stored, /eyJ[\w-]+\.[\w-]+\.[\w-]+/,
+		'no JWT in web storage');
 
 	// Reading on, still offline: another heartbeat, then the next lesson.
 	await page.clock.fastForward(15000);
@@ -248,19 +322,65 @@ async function journey(j) {
 	assert.ok(byId(lesson1).time_spent + byId(lesson2).time_spent +
 		byId(lesson3).time_spent <= sent, 'no time counted twice');
 
-	// My learning: the course with its progress, in words as well.
+	// My learning: the course with its progress in words, the last
+	// activity in the browser's own conventions, and Continue to the
+	// lesson the server would resume.
+	const mine = page.waitForResponse((r) => r.url().endsWith(
+		'/api/v1/me/enrollments') && r.status() === 200);
 	await page.getByRole('link', { name: t('nav.learning'), exact: true })
 		.first().click();
 	await page.waitForURL('**/learning');
+	const enr = (await (await mine).json()).enrollments.find((e) =>
+		(e.course_slug || e.course?.slug) === j.slug);
+	assert.ok(enr && enr.last_activity_at, JSON.stringify(enr));
+	assert.equal(enr.resume_lesson_id, lesson3, 'resume where last read');
 	const item = page.locator('#enrollments > li').first();
 	await item.locator('progress').waitFor();
 	const percent = prog.body.percent;
 	assert.ok(percent > 0);
-	const text = await item.locator('.progress-text').textContent();
-	assert.match(text, new RegExp(`${percent}\\s?%`));
-	await item.getByRole('link', { name: new RegExp(t('course.continue')) })
-		.waitFor();
+	assert.equal(enr.percent, percent);
+	const w = await written(page, j.locale, enr.last_activity_at, percent);
+	assert.equal(await item.locator('.progress-text').textContent(),
+		t('progress.percent', { p: w.percent }));
+	assert.equal(await item.locator('p.muted').textContent(),
+		t('learning.lastActivity', { date: w.date }));
+	const bare = await written(page, j.lang, enr.last_activity_at, percent);
+	if (j.locale === 'en-GB') {
+		// An en-GB learner does not get US dates.
+		assert.notEqual(w.date, bare.date);
+	}
+	if (j.lang === 'es') {
+		assert.match(w.percent, /^\d+\s%$/u, 'es: "50 %"');
+		assert.match(w.date, /^\d{1,2} \p{L}+\.? \d{4}/u, 'es: day first');
+	}
+	const cont = item.getByRole('link', { name: new RegExp(t('course.continue')) });
+	assert.equal(await cont.getAttribute('href'), `/lessons/${lesson3}`);
 	await step('10-my-learning');
+
+	// The course page's Continue goes to the same lesson.
+	await item.locator('h2 a').click();
+	await page.waitForURL(`**/courses/${j.slug}`);
+	const again = page.locator('#continue');
+	await again.waitFor();
+	assert.equal(await again.textContent(), t('course.continue'));
+	assert.equal(await again.getAttribute('href'), `/lessons/${lesson3}`);
+	await step('11-course-continue');
+	await again.click();
+	await page.waitForURL(`**/lessons/${lesson3}`);
+	await page.locator('.lesson-body').waitFor();
+
+	// Previous leads back through the lessons read (the pager sits after
+	// the end of the lesson, so reaching it completes one: done here, when
+	// the counts above are checked).
+	await page.locator('.pager a[rel="prev"]').click();
+	await page.waitForURL(`**/lessons/${lesson2}`);
+	await page.getByRole('heading', { level: 1, name: title2 }).waitFor();
+	await page.locator('.pager a[rel="prev"]').click();
+	await page.waitForURL(`**/lessons/${lesson1}`);
+	await page.getByRole('heading', { level: 1, name: r1Title }).waitFor();
+	assert.equal(await page.locator('.pager a[rel="prev"]').count(), 0,
+		'the first lesson has no previous one');
+	await step('12-previous');
 
 	// Sign out from the "signed in as" menu.
 	await page.getByRole('button', { name: new RegExp(t('nav.signedInAs')) })
@@ -270,7 +390,7 @@ async function journey(j) {
 		.waitFor();
 	assert.equal(await page.evaluate(() => /sg_csrf=/.test(document.cookie)),
 		false);
-	await step('11-signed-out');
+	await step('13-signed-out');
 	s.assertClean(`after the ${j.name} journey`);
 	await s.close();
 }

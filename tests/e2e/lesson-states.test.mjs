@@ -160,3 +160,85 @@ test('signed out, a lesson address leads to sign in and back', async () => {
 	s.assertClean();
 	await s.close();
 });
+
+test('a reload that cannot ask who is signed in keeps the lesson address',
+	async () => {
+		const first = lessons()[0];
+		const s = await signedIn();
+		const { page } = s;
+		await page.goto(`/lessons/${first.id}`);
+		await ready(page);
+		await page.locator('.lesson-body').waitFor();
+		s.allow((e) => /ERR_FAILED|status of 503/.test(e.text) &&
+			e.url.endsWith('/api/v1/me'));
+
+		// Once with the link down, once with the server in trouble: neither
+		// means the learner signed out.
+		const outages = [(r) => r.abort(), (r) => r.fulfill({ status: 503,
+			contentType: 'application/json', body: JSON.stringify({ error:
+			{ code: 'unavailable', message: 'Try again later.' } }) })];
+		for (const fail of outages) {
+			let down = true;
+			let failed = 0;
+			await page.route('**/api/v1/me', (r) => {
+				if (!down)
+					return r.continue();
+				failed++;
+				return fail(r);
+			});
+			await page.reload();
+			await ready(page);
+			await page.getByRole('heading', { level: 1,
+				name: msg('en', 'offline.title') }).waitFor();
+			assert.equal(new URL(page.url()).pathname, `/lessons/${first.id}`);
+			await page.getByText(msg('en', 'offline.body')).waitFor();
+			assert.ok(failed >= 1);
+			assert.match(await page.evaluate(() => document.cookie), /sg_csrf=/,
+				'still signed in');
+			assert.doesNotMatch(await page.content(), /Try again later/);
+			// Nor does the header offer to sign in, as if signed out.
+			assert.equal(await page.locator('#site-nav .account a').count(), 0);
+			await shot(page, 'lesson-session-unknown');
+			await axe(page, 'lesson, session unknown');
+
+			// The link is back: the page asks again by itself.
+			down = false;
+			await page.evaluate(() => window.dispatchEvent(new Event('online')));
+			await page.getByRole('heading', { level: 1, name: first.title })
+				.waitFor();
+			await page.locator('.lesson-body').waitFor();
+			assert.equal(new URL(page.url()).pathname, `/lessons/${first.id}`);
+			await page.getByRole('button', { name:
+				new RegExp(msg('en', 'nav.signedInAs')) }).waitFor();
+			await page.unroute('**/api/v1/me');
+		}
+		s.assertClean();
+		await s.close();
+	});
+
+test('a lesson body starting below h2 still reads in heading order',
+	async () => {
+		// As an import that demotes Markdown headings gives it: ## is h3.
+		const first = lessons()[0];
+		const s = await signedIn();
+		const { page } = s;
+		await page.route(`**/api/v1/lessons/${first.id}`, async (r) => {
+			const res = await r.fetch();
+			const body = await res.json();
+			body.html = '<h3>Part one</h3><p>One.</p><h4>A detail</h4>' +
+				'<p>Two.</p><h3>Part two</h3><p>Three.</p>';
+			await r.fulfill({ response: res, json: body });
+		});
+		await page.goto(`/lessons/${first.id}`);
+		await ready(page);
+		const body = page.locator('.lesson-body');
+		await body.getByText('Three.').waitFor();
+		assert.deepEqual(await body.locator('h2').allTextContents(),
+			['Part one', 'Part two']);
+		assert.deepEqual(await body.locator('h3').allTextContents(),
+			['A detail']);
+		assert.equal(await body.locator('h4').count(), 0);
+		await axe(page, 'lesson with demoted headings');
+		s.assertClean();
+		await s.close();
+	});

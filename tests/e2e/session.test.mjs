@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	launch, openPage, ready, axe, shot, msg, registerUser, signInBrowser,
+	launch, openPage, ready, axe, shot, msg, registerUser, signInBrowser, psql,
 	PASSWORD,
 } from './helpers.mjs';
 
@@ -45,8 +45,18 @@ test('sign in, follow the account language, use the menu by keyboard, sign out',
 		assert.equal(await page.getAttribute('html', 'lang'), 'es');
 		const cookies = await page.context().cookies();
 		assert.equal(cookies.find((c) => c.name === 'sg_lang')?.value, 'es');
-		for (const c of cookies.filter((x) => /sg_(access|refresh)/.test(x.name)))
+		// Both session cookies are there, and script can read neither.
+		const session = cookies.filter((x) => x.name === 'sg_access' ||
+			x.name === 'sg_refresh');
+		assert.deepEqual(session.map((c) => c.name).sort(),
+			['sg_access', 'sg_refresh']);
+		for (const c of session) {
+			assert.ok(c.value.length > 0, `${c.name} has a value`);
 			assert.equal(c.httpOnly, true, `${c.name} is HttpOnly`);
+		}
+		const readable = await page.evaluate(() => document.cookie);
+		assert.doesNotMatch(readable, /sg_access|sg_refresh/);
+		assert.match(readable, /sg_csrf=/);
 
 		const menu = page.getByRole('button', {
 			name: new RegExp(`${msg('es', 'nav.signedInAs')}.*Ana Reyes`) });
@@ -212,6 +222,39 @@ test('switching the language changes every string and the account', async () => 
 	await page.getByRole('heading', { level: 1,
 		name: msg('es', 'catalog.title') }).waitFor();
 	await shot(page, 'catalog-es');
+	s.assertClean();
+	await s.close();
+});
+
+test('a language the account could not take is said, quietly', async () => {
+	const user = await registerUser({ language: 'en' });
+	const s = await openPage(browser);
+	const { page } = s;
+	await page.goto('/signin');
+	await signInBrowser(page, user.email);
+	await page.goto('/');
+	await ready(page);
+	s.allow((e) => /ERR_FAILED/.test(e.text) && e.url.endsWith('/api/v1/me'));
+	await page.route('**/api/v1/me', (r) => (r.request().method() === 'PATCH' ?
+		r.abort() : r.continue()));
+	await page.getByLabel(msg('en', 'nav.language'), { exact: true })
+		.selectOption('es');
+	const notice = page.locator('#site-notice[role="status"]');
+	await notice.getByText(msg('es', 'nav.languageNotSaved')).waitFor();
+	// The page did switch; the account did not.
+	await page.getByRole('heading', { level: 1,
+		name: msg('es', 'catalog.title') }).waitFor();
+	assert.equal(await page.getAttribute('html', 'lang'), 'es');
+	assert.equal(psql(`SELECT language FROM users
+	    WHERE lower(email) = lower(:'email')`, { email: user.email }), 'en');
+	await shot(page, 'language-not-saved');
+	await axe(page, 'language not saved');
+	// Going elsewhere clears it.
+	await page.getByRole('link', { name: msg('es', 'nav.learning'),
+		exact: true }).click();
+	await page.waitForURL('**/learning');
+	assert.equal(await notice.textContent(), '');
+	assert.equal(await notice.isVisible(), false);
 	s.assertClean();
 	await s.close();
 });

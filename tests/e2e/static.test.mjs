@@ -74,6 +74,30 @@ test('the HTML shells have no inline script, style or handler', () => {
 	}
 });
 
+test('the HTML shells take every word from the message catalogs', () => {
+	const en = messages('en');
+	const es = messages('es');
+	for (const f of all.filter((x) => x.endsWith('.html'))) {
+		const html = read(f).replace(/<svg[\s\S]*?<\/svg>/g, '')
+			.replace(/<title>Safeguard Learn<\/title>/, '');
+		const marks = [...html.matchAll(/%t:([\w.]+)%/g)].map((m) => m[1]);
+		assert.ok(marks.length >= 4, f);
+		for (const k of marks) {
+			assert.equal(typeof en[k], 'string', `${f}: ${k} in en.json`);
+			assert.equal(typeof es[k], 'string', `${f}: ${k} in es.json`);
+		}
+		// Text a browser shows before the scripts run, and the description.
+		const words = [...html.matchAll(/>([^<]+)</g)].map((m) => m[1].trim())
+			.concat([...html.matchAll(/name="description" content="([^"]*)"/g)]
+				.map((m) => m[1]))
+			.filter(Boolean);
+		for (const w of words) {
+			assert.ok(/^%t:[\w.]+%$/.test(w) || w === 'Safeguard Learn',
+				`${f}: "${w}" is not from a catalog`);
+		}
+	}
+});
+
 test('one HTML sink (the lesson body), no eval, no secret in storage', () => {
 	let sinks = 0;
 	for (const f of scripts) {
@@ -107,3 +131,38 @@ test('every asset is served, under a unique basename kodev can compile', () => {
 			`${f} is not in src/pages.c`);
 	}
 });
+
+// The code of a script without its comments, so a comment about
+// error.message is not taken for code.
+function code(js) {
+	return js.replace(/\/\*[\s\S]*?\*\//g, '')
+		.replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+}
+
+test('no text a learner sees comes from a server message or a raw status',
+	() => {
+		for (const f of scripts) {
+			const js = code(read(f));
+			const where = (re) => (js.match(re) || []).join(' | ');
+			// The server's message is English for developers.
+			assert.doesNotMatch(js, /\.message\b|\[\s*['"]message['"]\s*\]/,
+				`${f} reads a message: ${where(/.*\.message\b.*/g)}`);
+			assert.doesNotMatch(js, /\bstatusText\b/, `${f} uses statusText`);
+			// A status number goes into a string only as part of a
+			// catalog key (t(`x.${status}`)), never as text.
+			for (const m of js.matchAll(/(\bt\(\s*)?`[^`]*\$\{[^}]*\bstatus\b[^}]*\}[^`]*`/g))
+				assert.ok(m[1], `${f}: a status in a string: ${m[0]}`);
+			assert.doesNotMatch(js,
+				/[\w.]*\bstatus\b\s*\+\s*['"`]|['"`]\s*\+\s*[\w.]*\bstatus\b/,
+				`${f} adds a status to a string`);
+			assert.doesNotMatch(js,
+				/String\(\s*[\w.]*\bstatus\s*\)|\bstatus\s*\.toString\(/,
+				`${f} turns a status into a string`);
+			// As a child of h() or add(), or as an element's text.
+			assert.doesNotMatch(js,
+				/(?:textContent|innerText|append\(|\btitle)\s*[=:(]?\s*[\w.]*\.status\b(?!\s*[=!<>]=)/,
+				`${f} shows a status`);
+			for (const m of js.matchAll(/\b(?:h|add)\([^;]*?,\s*([\w.]*\.status)\s*[,)]/g))
+				assert.fail(`${f}: ${m[1]} shown as text`);
+		}
+	});

@@ -1,0 +1,128 @@
+// A beat whose answer is lost: the server records it, but the page never
+// hears back (the link drops between the two). The page must keep the beat,
+// send it again with the same Idempotency-Key, and the server must count it
+// once: one row for the key, and the lesson's time credited once.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+	launch, openPage, ready, msg, shot, scrollTo, registerUser, apiLogin,
+	apiFetch, psql, signInBrowser, EN_SLUG,
+} from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+function queued(page) {
+	return page.evaluate(() => JSON.parse(localStorage.getItem('sg_beats_v1') ||
+		'[]'));
+}
+
+test('a beat recorded but never answered is resent with its key and counted once',
+	{ timeout: 60000 }, async () => {
+		const user = await registerUser();
+		const token = await apiLogin(user.email);
+		const enr = await apiFetch('POST',
+			`/api/v1/courses/${EN_SLUG}/enrollment`, { token });
+		assert.ok(enr.status === 201 || enr.status === 200);
+		const outline = (await apiFetch('GET', `/api/v1/courses/${EN_SLUG}`))
+			.body;
+		const lesson = outline.modules[0].lessons[0];
+		const where = { email: user.email, lesson: lesson.id };
+
+		const s = await openPage(browser);
+		const { page } = s;
+		await page.clock.install();
+		await page.goto('/signin');
+		await ready(page);
+		await signInBrowser(page, user.email);
+
+		// Every beat the page sends, by key, and what the first try of the
+		// first beat got from the server before its answer was thrown away.
+		const sent = [];
+		page.on('request', (r) => {
+			if (r.method() === 'PUT' && r.url().endsWith('/progress')) {
+				sent.push({ key: r.headers()['idempotency-key'],
+					body: JSON.parse(r.postData()) });
+			}
+		});
+		let lost = null;
+		let recorded = null;
+		s.allow((e) => /ERR_FAILED/.test(e.text) && e.url.endsWith('/progress'));
+		await page.route('**/api/v1/lessons/*/progress', async (route) => {
+			if (lost !== null)
+				return route.continue();
+			lost = route.request().headers()['idempotency-key'];
+			const res = await route.fetch();
+			recorded = { status: res.status(), body: await res.json() };
+			return route.abort();
+		});
+
+		// Set before the beat: the queue's own retry timer may beat the
+		// online event to it.
+		const replay = page.waitForResponse((r) => r.url().endsWith(
+			`/lessons/${lesson.id}/progress`) && r.status() === 200 &&
+			r.request().headers()['idempotency-key'] === lost,
+		{ timeout: 45000 });
+
+		await page.goto(`/lessons/${lesson.id}`);
+		await ready(page);
+		await page.locator('.lesson-body').waitFor();
+		// Time stands still but for the test: the heartbeat comes when it
+		// says, and the queue's retry timer not at all.
+		await page.clock.pauseAt(Date.now() + 1000);
+		await scrollTo(page, 0.4);
+		await page.clock.fastForward(15000);
+		await page.locator('.save-status[data-state="offline"]')
+			.getByText(msg('en', 'lesson.offline')).waitFor();
+		await shot(page, 'beat-answer-lost');
+
+		// The server has it; the page does not know and keeps it.
+		assert.ok(lost, 'a beat was sent');
+		assert.equal(recorded.status, 200, JSON.stringify(recorded.body));
+		assert.equal(psql(`SELECT count(*) FROM progress_beats b
+		    JOIN users u ON u.id = b.user_id
+		    WHERE lower(u.email) = lower(:'email') AND b.key = :'key'`,
+		{ ...where, key: lost }), '1');
+		const q = await queued(page);
+		assert.equal(q.length, 1, JSON.stringify(q));
+		assert.equal(q[0].key, lost);
+		assert.equal(q[0].tried, true);
+		const delta = q[0].body.time_spent_delta;
+		assert.ok(delta >= 15, `${delta} s of reading`);
+
+		// The link is back: the same key goes again, and the answer is the
+		// first one, replayed.
+		await page.evaluate(() => window.dispatchEvent(new Event('online')));
+		const res = await replay;
+		assert.equal(res.status(), 200);
+		assert.deepEqual(await res.json(), recorded.body);
+		await page.locator('.save-status').getByText(msg('en',
+			'lesson.backOnline')).waitFor();
+		assert.deepEqual(await queued(page), [], 'the queue is empty');
+		// The aborted request is reported a little late.
+		await page.waitForTimeout(300);
+
+		const tries = sent.filter((b) => b.key === lost);
+		assert.equal(tries.length, 2, 'sent twice');
+		assert.deepEqual(tries[1].body, tries[0].body, 'the same beat');
+		assert.deepEqual([...new Set(sent.map((b) => b.key))], [lost],
+			'no other beat was made');
+
+		// The database counted it once.
+		assert.equal(psql(`SELECT count(*) FROM progress_beats b
+		    JOIN users u ON u.id = b.user_id
+		    WHERE lower(u.email) = lower(:'email') AND b.lesson_id = :'lesson'`,
+		where), '1', 'one beat recorded for the lesson');
+		const [time, position] = psql(`SELECT lp.time_spent, lp.position
+		    FROM lesson_progress lp
+		    JOIN enrollments e ON e.id = lp.enrollment_id
+		    JOIN users u ON u.id = e.user_id
+		    WHERE lower(u.email) = lower(:'email') AND lp.lesson_id = :'lesson'`,
+		where).split('|');
+		assert.equal(Number(time), delta, 'the reading time counted once');
+		assert.ok(Math.abs(Number(position) - q[0].body.position) < 1e-3);
+		s.assertClean();
+		await s.close();
+	});
