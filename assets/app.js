@@ -268,10 +268,13 @@ function accountMenu(user) {
 
 async function onSignOut() {
 	if (cleanup) {
-		// The reader sends its last beat while the session still works.
+		// The reader sends its last beat while the session still works:
+		// wait for it (a few seconds at most; unsent beats stay queued
+		// for the next sign-in).
 		const c = cleanup;
 		cleanup = null;
-		c();
+		await Promise.race([Promise.resolve(c()).catch(() => {}),
+			new Promise((ok) => setTimeout(ok, 3000))]);
 	}
 	await signOut();
 	announce(t('nav.signedOut'));

@@ -19,7 +19,7 @@ const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 export const beatEvents = new EventTarget();
 
 let memory = [];
-let flushing = false;
+let flushing = null;
 let again = false;
 let timer = null;
 let backoff = 0;
@@ -111,24 +111,28 @@ function schedule(uid) {
 }
 
 // Sends this user's beats in order until the queue is empty or one fails.
-export async function flush(uid, opts = {}) {
+// A call while a flush runs joins it: the promise settles once the queue,
+// with whatever was added meanwhile, is sent or stuck.
+export function flush(uid, opts = {}) {
 	if (!uid)
-		return;
+		return Promise.resolve();
 	owner = uid;
 	if (flushing) {
 		again = true;
-		return;
+		return flushing;
 	}
-	flushing = true;
-	try {
-		do {
-			again = false;
-			if (!(await drain(uid, opts)))
-				return;
-		} while (again);
-	} finally {
-		flushing = false;
-	}
+	flushing = (async () => {
+		try {
+			do {
+				again = false;
+				if (!(await drain(uid, opts)))
+					return;
+			} while (again);
+		} finally {
+			flushing = null;
+		}
+	})();
+	return flushing;
 }
 
 async function drain(uid, opts) {

@@ -12,7 +12,9 @@ import {
 	h, add, t, getJSON, errorText, loadSession, safeUrl, ApiError, languageName,
 	fmtPercent,
 } from './lib.js';
-import { enqueue, pendingPosition, beatEvents, queueState } from './beats.js';
+import {
+	enqueue, flush, pendingPosition, beatEvents, queueState,
+} from './beats.js';
 
 const HEARTBEAT_MS = 15000;
 const IDLE_MS = 5 * 60 * 1000;
@@ -156,10 +158,10 @@ function track(user, lesson, end, status) {
 		const now = performance.now();
 		if (opts && opts.skipIfSame && delta === 0 &&
 		    position === lastBeat.position && now - lastBeat.at < 2000)
-			return;
+			return flush(user.id);
 		lastBeat = { at: now, position };
 		lastPositions.set(id, position);
-		enqueue(user.id, id, { position, time_spent_delta: delta,
+		return enqueue(user.id, id, { position, time_spent_delta: delta,
 			completed: done }, opts);
 	};
 
@@ -223,9 +225,11 @@ function track(user, lesson, end, status) {
 		window.addEventListener(ev, fn, { passive: true });
 	document.addEventListener('visibilitychange', onVisibility);
 
+	// Leaving the lesson: the last beat goes now. The promise settles once
+	// the queue is sent (or stuck), for a sign-out to wait on.
 	return () => {
 		stopped = true;
-		beat({ skipIfSame: true });
+		const sent = beat({ skipIfSame: true });
 		clearInterval(heartbeat);
 		observer.disconnect();
 		for (const [ev, fn] of events)
@@ -233,6 +237,7 @@ function track(user, lesson, end, status) {
 		document.removeEventListener('visibilitychange', onVisibility);
 		beatEvents.removeEventListener('state', onState);
 		beatEvents.removeEventListener('sent', onSent);
+		return sent;
 	};
 }
 

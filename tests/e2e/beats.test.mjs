@@ -126,3 +126,66 @@ test('a beat recorded but never answered is resent with its key and counted once
 		s.assertClean();
 		await s.close();
 	});
+
+// Signing out from the reader: its last beat is sent while the session
+// still works, not raced by the logout (which would answer it 401).
+test('signing out from a lesson sends its last beat first', { timeout: 60000 },
+	async () => {
+		const user = await registerUser();
+		const token = await apiLogin(user.email);
+		await apiFetch('POST', `/api/v1/courses/${EN_SLUG}/enrollment`,
+			{ token });
+		const outline = (await apiFetch('GET', `/api/v1/courses/${EN_SLUG}`))
+			.body;
+		const lesson = outline.modules[0].lessons[1];
+
+		const s = await openPage(browser);
+		const { page } = s;
+		await page.goto('/signin');
+		await ready(page);
+		await signInBrowser(page, user.email);
+		await page.goto(`/lessons/${lesson.id}`);
+		await ready(page);
+		await page.locator('.lesson-body').waitFor();
+
+		// A slow link: each beat takes a while to reach the server.
+		const order = [];
+		await page.route('**/api/v1/lessons/*/progress', async (route) => {
+			order.push(`beat sent ${route.request().postData()}`);
+			await new Promise((ok) => setTimeout(ok, 800));
+			const res = await route.fetch();
+			order.push(`beat answered ${res.status()}`);
+			return route.fulfill({ response: res });
+		});
+		page.on('request', (r) => {
+			if (r.url().endsWith('/api/v1/auth/logout'))
+				order.push('logout');
+		});
+
+		// (Opening the menu scrolls back to the header: the last beat says
+		// position 0, which is fine; what matters is that it arrives.)
+		await scrollTo(page, 0.3);
+		await page.getByRole('button', {
+			name: new RegExp(msg('en', 'nav.signedInAs')) }).click();
+		await page.getByRole('button', { name: msg('en', 'nav.signout') })
+			.click();
+		await page.getByRole('link', { name: msg('en', 'nav.signin'),
+			exact: true }).waitFor();
+
+		assert.ok(order.includes('logout'), order.join(', '));
+		const last = order.lastIndexOf('beat answered 200');
+		assert.ok(last !== -1 && last < order.indexOf('logout'),
+			`the beat was answered before the logout: ${order.join(', ')}`);
+		assert.ok(!order.some((o) => /answered 401/.test(o)), order.join(', '));
+		// Every beat the page sent reached the server and was recorded.
+		const answered = order.filter((o) => o === 'beat answered 200').length;
+		assert.equal(psql(`SELECT count(*) FROM progress_beats b
+		    JOIN users u ON u.id = b.user_id
+		    WHERE lower(u.email) = lower(:'email') AND b.lesson_id = :'lesson'`,
+		{ email: user.email, lesson: lesson.id }), String(answered));
+		assert.equal(await page.evaluate(() => JSON.parse(
+			localStorage.getItem('sg_beats_v1') || '[]').length), 0,
+		'nothing left queued');
+		s.assertClean();
+		await s.close();
+	});
