@@ -18,7 +18,7 @@ ALTER TABLE progress_beats ADD COLUMN request jsonb;
 CREATE FUNCTION learning.beat_retention()
 RETURNS interval LANGUAGE sql IMMUTABLE AS $$ SELECT interval '31 days' $$;
 
--- The advisory lock that serialises beats sending one user's key: a
+-- The advisory lock that serialises the beats carrying one user's key: a
 -- duplicate sent at once waits for the first and is then answered as a
 -- replay (or refused as a reuse), never by a unique violation. A hash
 -- collision between two keys only makes two beats queue.
