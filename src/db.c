@@ -228,6 +228,18 @@ db_fail(struct http_request *req, struct api_req *ar)
 			field = NULL;
 		reply_error(req, status, code ? code : "refused",
 		    detail ? detail : "The request was refused.", field);
+	} else if (state != NULL && (!strcmp(state, "40P01") ||
+	    !strcmp(state, "40001"))) {
+		/*
+		 * A deadlock or serialization failure rolled the whole
+		 * statement back: nothing was written, so sending the
+		 * request again is safe (progress beats are idempotent too).
+		 */
+		kore_log(LOG_NOTICE, "req=%s transaction conflict %s",
+		    ar->request_id, state);
+		reply_error(req, 503, "try_again", "The request met a "
+		    "conflicting change and was not applied; send it again.",
+		    NULL);
 	} else if (state != NULL && !strcmp(state, "23505")) {
 		reply_error(req, 409, "conflict",
 		    "That conflicts with something that already exists.", NULL);
