@@ -842,6 +842,22 @@ def test_demoted_admin_loses_admin_routes_at_once(db, admin):
     assert other.get("/api/v1/admin/users").status_code == 403
 
 
+def test_promotion_reaches_the_token_at_its_next_refresh(db, admin):
+    """The dispatcher gates routes on the token's role; the database
+    re-checks. A promotion is not in the old token: it shows once the
+    client refreshes (docs/security.md, Roles)."""
+    target = new_user(db)
+    assert admin.patch(f"/api/v1/admin/users/{target.user_id}",
+                       json={"role": "admin"}).status_code == 200
+    r = target.get("/api/v1/admin/users")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    r = refresh(target.refresh_token)
+    assert r.status_code == 200 and r.json()["user"]["role"] == "admin"
+    r = requests.get(url("/api/v1/admin/users"),
+                     headers={"Authorization": "Bearer " + r.json()["access_token"]})
+    assert r.status_code == 200
+
+
 def test_no_personal_data_in_the_server_log(db):
     email = unique_email("logcheck")
     register(email=email, display_name="Inspector Private Name")
