@@ -12,10 +12,11 @@ import time
 import uuid
 
 import jwt as pyjwt
+import psycopg2
 import pytest
 import requests
 
-from conftest import (BASE, PASSWORD, Client, new_user, query, register,
+from conftest import (BASE, DATABASE_URL, PASSWORD, Client, new_user, query, register,
                       unique_email, url)
 from test_learning import beat, enroll, lessons_of, no_quiz_files, published_course
 
@@ -535,23 +536,37 @@ def test_the_last_active_admin_cannot_erase_their_account(db, admin):
         query(db, "UPDATE users SET role = 'admin' WHERE id = ANY(%s::uuid[])", away)
 
 
+def waiting_on_locks(db, fragment):
+    return query(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                     "AND query LIKE %s", "%" + fragment + "%")[0][0]
+
+
 def test_two_last_admins_erasing_at_once_leave_one(db):
+    """Both erasures are held at the database (the test locks the two rows)
+    until both wait there, then go at once: one may leave, the other is the
+    last admin."""
     a, b = new_user(db, "admin"), new_user(db, "admin")
     away = other_admins_away(db, [a.user_id, b.user_id])
+    hold = psycopg2.connect(DATABASE_URL)
     try:
-        barrier = threading.Barrier(2)
-
-        def go(client):
-            barrier.wait()
-            return erase(client).status_code
-
+        with hold.cursor() as cur:
+            cur.execute("SELECT 1 FROM users WHERE id IN (%s, %s) FOR UPDATE",
+                        (a.user_id, b.user_id))
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            codes = sorted(pool.map(go, [a, b]))
+            pending = [pool.submit(lambda c: erase(c).status_code, c) for c in (a, b)]
+            deadline = time.monotonic() + 20
+            while waiting_on_locks(db, "api.me_delete") < 2:
+                assert time.monotonic() < deadline, "the erasures never reached the database"
+                assert not any(f.done() for f in pending), [f.result() for f in pending]
+                time.sleep(0.05)
+            hold.commit()
+            codes = sorted(f.result() for f in pending)
         assert codes == [204, 409], codes
         left = query(db, "SELECT count(*) FROM users WHERE id IN (%s, %s) AND role = 'admin' "
                          "AND erased_at IS NULL", a.user_id, b.user_id)[0][0]
         assert left == 1
     finally:
+        hold.close()
         query(db, "UPDATE users SET role = 'admin' WHERE id = ANY(%s::uuid[])", away)
 
 
