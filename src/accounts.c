@@ -3,8 +3,14 @@
  *
  * Hashing a password (argon2id, 64 MiB) takes tens of milliseconds, so it
  * runs on a Kore task thread while the worker serves other requests. Sign-in
- * verifies against a dummy hash when the address is unknown, so both cases
- * take the same time and answer the same words.
+ * verifies against a dummy hash (made when the worker started) when the
+ * address is unknown, so both cases take the same time and answer the same
+ * words.
+ *
+ * Every password check counts against the account's budget when it starts,
+ * in the statement that reads the hash (api.login_lookup, api.reauth_begin),
+ * so checks in flight at once cannot all pass the limit; a success clears
+ * the account's count afterwards.
  */
 
 #include <ctype.h>
@@ -33,6 +39,8 @@ struct pw_work {
 	char		addr_key[48];
 	char		refresh[REFRESH_TOKEN_LEN];
 	char		refresh_hash[REFRESH_HASH_LEN];
+	const char	*pw_field;	/* member re-authentication reads */
+	api_step	after;		/* what a verified re-authentication does */
 };
 
 static struct pw_work	*pw_work_new(struct api_req *);
@@ -45,8 +53,13 @@ static int	login_verify(struct http_request *, struct api_req *);
 static int	login_record(struct http_request *, struct api_req *);
 static int	session_reply(struct http_request *, struct api_req *);
 static int	logout_reply(struct http_request *, struct api_req *);
-static int	password_check(struct http_request *, struct api_req *);
+static int	throttled(struct http_request *, const char *);
+static int	reauth_start(struct http_request *, struct api_req *,
+		    api_step);
+static int	reauth_verify(struct http_request *, struct api_req *);
+static int	reauth_done(struct http_request *, struct api_req *);
 static int	password_store(struct http_request *, struct api_req *);
+static int	erase_store(struct http_request *, struct api_req *);
 static int	profile_fields(struct http_request *, json_t *, int);
 
 static struct pw_work *
@@ -279,32 +292,43 @@ auth_login(struct http_request *req, struct api_req *ar)
 	    "FROM api.login_lookup($1, $2, $3)", 3, params, login_verify));
 }
 
+/* Answers 429 and returns 1 when the budget left no attempt. */
+static int
+throttled(struct http_request *req, const char *retry)
+{
+	if (atoi(retry) <= 0)
+		return (0);
+	http_response_header(req, "retry-after", retry);
+	reply_error(req, 429, "too_many_attempts",
+	    "Too many wrong passwords; wait a few minutes and try again.",
+	    NULL);
+	return (1);
+}
+
 static int
 login_verify(struct http_request *req, struct api_req *ar)
 {
 	struct pw_work	*w = ar->data;
-	const char	*retry;
 
 	if (db_rows(ar) != 1) {
 		reply_error(req, 500, "internal_error",
 		    "Sign-in is not available right now.", NULL);
 		return (KORE_RESULT_OK);
 	}
-
-	retry = db_value(ar, 0, 2);
-	if (atoi(retry) > 0) {
-		http_response_header(req, "retry-after", retry);
-		reply_error(req, 429, "too_many_attempts",
-		    "Too many failed sign-ins; wait a few minutes and try again.",
-		    NULL);
+	if (throttled(req, db_value(ar, 0, 2)))
 		return (KORE_RESULT_OK);
-	}
 
-	if (db_isnull(ar, 0, 0))
-		password_dummy_hash(w->stored);
-	else
+	/* The dummy was made at worker start: a copy, no hashing here. */
+	if (db_isnull(ar, 0, 0)) {
+		if (!password_dummy_hash(w->stored)) {
+			reply_error(req, 500, "internal_error",
+			    "Sign-in is not available right now.", NULL);
+			return (KORE_RESULT_OK);
+		}
+	} else {
 		(void)kore_strlcpy(w->stored, db_value(ar, 0, 1),
 		    sizeof(w->stored));
+	}
 	/* The user id rides along in the email buffer's place. */
 	if (!db_isnull(ar, 0, 0))
 		(void)kore_strlcpy(w->email, db_value(ar, 0, 0),
@@ -498,6 +522,58 @@ me_patch(struct http_request *req, struct api_req *ar)
 	return (ret);
 }
 
+/*
+ * Re-authentication, for what only the account holder may do with a
+ * session (change the password, erase the account): the current password
+ * in w->password is checked on a task thread, and the check counts against
+ * the account's sign-in budget when it starts (api.reauth_begin), so a
+ * stolen access token buys no more guesses than sign-in gives. Once it is
+ * verified, after runs; w->stored holds the hash that was verified.
+ */
+static int
+reauth_start(struct http_request *req, struct api_req *ar, api_step after)
+{
+	struct pw_work	*w = ar->data;
+	const char	*params[2];
+
+	w->after = after;
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	return (db_call(req, ar, "SELECT password_hash, retry_after FROM "
+	    "api.reauth_begin($1, $2)", 2, params, reauth_verify));
+}
+
+static int
+reauth_verify(struct http_request *req, struct api_req *ar)
+{
+	struct pw_work	*w = ar->data;
+
+	if (db_rows(ar) != 1) {
+		reply_error(req, 404, "user_not_found", "No such user.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	if (throttled(req, db_value(ar, 0, 1)))
+		return (KORE_RESULT_OK);
+	(void)kore_strlcpy(w->stored, db_value(ar, 0, 0), sizeof(w->stored));
+	return (pw_task_start(req, ar, reauth_done));
+}
+
+/* A wrong password was counted when the check started: nothing to store. */
+static int
+reauth_done(struct http_request *req, struct api_req *ar)
+{
+	struct pw_work	*w = ar->data;
+
+	if (!pw_task_done(req, ar))
+		return (KORE_RESULT_OK);
+	if (!w->verified) {
+		reply_error(req, 403, "wrong_password",
+		    "The current password is not right.", w->pw_field);
+		return (KORE_RESULT_OK);
+	}
+	return (w->after(req, ar));
+}
+
 /* Password change: verify the current one, hash the new, store. */
 int
 me_password(struct http_request *req, struct api_req *ar)
@@ -505,7 +581,6 @@ me_password(struct http_request *req, struct api_req *ar)
 	static const char *const fields[] = { "current_password",
 	    "new_password", NULL };
 	struct pw_work	*w;
-	const char	*params[2];
 
 	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
 		return (KORE_RESULT_OK);
@@ -514,6 +589,7 @@ me_password(struct http_request *req, struct api_req *ar)
 
 	w = pw_work_new(ar);
 	w->cookie = ar->session.via_cookie;
+	w->pw_field = "current_password";
 	if (!take_password(req, ar->body, "current_password", w->password,
 	    &w->pwlen, 0))
 		return (KORE_RESULT_OK);
@@ -521,23 +597,7 @@ me_password(struct http_request *req, struct api_req *ar)
 	    &w->newlen, 1))
 		return (KORE_RESULT_OK);
 
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	return (db_call(req, ar, "SELECT password_hash FROM "
-	    "api.password_hash_get($1, $2)", 2, params, password_check));
-}
-
-static int
-password_check(struct http_request *req, struct api_req *ar)
-{
-	struct pw_work	*w = ar->data;
-
-	if (db_rows(ar) != 1) {
-		reply_error(req, 404, "user_not_found", "No such user.", NULL);
-		return (KORE_RESULT_OK);
-	}
-	(void)kore_strlcpy(w->stored, db_value(ar, 0, 0), sizeof(w->stored));
-	return (pw_task_start(req, ar, password_store));
+	return (reauth_start(req, ar, password_store));
 }
 
 static int
@@ -545,14 +605,6 @@ password_store(struct http_request *req, struct api_req *ar)
 {
 	struct pw_work	*w = ar->data;
 	const char	*params[5];
-
-	if (!pw_task_done(req, ar))
-		return (KORE_RESULT_OK);
-	if (!w->verified) {
-		reply_error(req, 403, "wrong_password",
-		    "The current password is not right.", "current_password");
-		return (KORE_RESULT_OK);
-	}
 
 	session_refresh_new(w->refresh, sizeof(w->refresh), w->refresh_hash);
 	params[0] = ar->session.user_id;
@@ -577,13 +629,45 @@ me_export(struct http_request *req, struct api_req *ar)
 	    "$1, $2)", 2, params, db_reply));
 }
 
+/*
+ * Erasure needs the current password, {"password": "..."}: an access token
+ * alone, perhaps taken from an unattended browser, erases no one. It is a
+ * POST because Kore 4.1 reads no body on DELETE.
+ */
 int
-me_delete(struct http_request *req, struct api_req *ar)
+me_erase(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[2];
+	static const char *const fields[] = { "password", NULL };
+	struct pw_work	*w;
+
+	/* No body at all: say what is missing, not which type it lacks. */
+	if (req->content_length == 0) {
+		reply_field_error(req, "password",
+		    "Send your current password to erase the account.");
+		return (KORE_RESULT_OK);
+	}
+	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
+		return (KORE_RESULT_OK);
+	if (!body_only(req, ar->body, fields))
+		return (KORE_RESULT_OK);
+
+	w = pw_work_new(ar);
+	w->pw_field = "password";
+	if (!take_password(req, ar->body, "password", w->password, &w->pwlen,
+	    0))
+		return (KORE_RESULT_OK);
+	return (reauth_start(req, ar, erase_store));
+}
+
+static int
+erase_store(struct http_request *req, struct api_req *ar)
+{
+	struct pw_work	*w = ar->data;
+	const char	*params[3];
 
 	params[0] = ar->session.user_id;
 	params[1] = ar->session.session_id;
+	params[2] = w->stored;
 	return (db_call(req, ar, "SELECT status, body FROM api.me_delete("
-	    "$1, $2)", 2, params, logout_reply));
+	    "$1, $2, $3)", 3, params, logout_reply));
 }

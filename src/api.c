@@ -29,8 +29,8 @@ static const struct api_route	api_routes[] = {
 	{ POST,	"/api/v1/auth/logout-all",	AUTH_LEARNER,	auth_logout_all },
 	{ GET,	"/api/v1/me",			AUTH_LEARNER,	me_get },
 	{ PATCH, "/api/v1/me",			AUTH_LEARNER,	me_patch },
-	{ DELETE, "/api/v1/me",			AUTH_LEARNER,	me_delete },
 	{ POST,	"/api/v1/me/password",		AUTH_LEARNER,	me_password },
+	{ POST,	"/api/v1/me/erase",		AUTH_LEARNER,	me_erase },
 	{ GET,	"/api/v1/me/export",		AUTH_LEARNER,	me_export },
 
 	/* Catalog, outlines and media: courses.c */

@@ -131,6 +131,9 @@ app_init(int state)
 	if (!password_common_load((const char *)asset_common_passwords_txt,
 	    asset_len_common_passwords_txt))
 		fatal("the list of common passwords could not be loaded");
+	/* Before the event loop runs: it costs a whole argon2id hash. */
+	if (!password_dummy_init())
+		fatal("the sign-in dummy hash could not be made");
 	if (!pages_init())
 		fatal("the browser pages could not be prepared");
 }

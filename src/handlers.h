@@ -23,7 +23,7 @@ int	me_get(struct http_request *, struct api_req *);
 int	me_patch(struct http_request *, struct api_req *);
 int	me_password(struct http_request *, struct api_req *);
 int	me_export(struct http_request *, struct api_req *);
-int	me_delete(struct http_request *, struct api_req *);
+int	me_erase(struct http_request *, struct api_req *);
 
 /* admin.c */
 int	admin_users_list(struct http_request *, struct api_req *);

@@ -34,20 +34,33 @@ password_verify(const char *hash, const char *pw, size_t len)
 /*
  * A hash of nothing anyone knows, with the same cost as real ones: verifying
  * against it takes as long as verifying a real password, so an unknown
- * address answers in the same time as a wrong password.
+ * address answers in the same time as a wrong password. It is made once, by
+ * password_dummy_init() when a worker starts, never on first use: made then,
+ * it would cost an event loop 64 MiB of argon2id and make the first unknown
+ * address answer in twice the time. Read-only afterwards, so task threads
+ * may copy it at once.
  */
-void
-password_dummy_hash(char *out)
+static char	dummy[PASSWORD_HASH_MAX];
+
+int
+password_dummy_init(void)
 {
-	static char	dummy[PASSWORD_HASH_MAX];
 	unsigned char	rnd[32];
 
-	if (dummy[0] == '\0') {
-		randombytes_buf(rnd, sizeof(rnd));
-		if (!password_hash((const char *)rnd, sizeof(rnd), dummy))
-			abort();
-	}
+	if (dummy[0] != '\0')
+		return (1);
+	randombytes_buf(rnd, sizeof(rnd));
+	return (password_hash((const char *)rnd, sizeof(rnd), dummy));
+}
+
+/* Copies the dummy hash into out; 0 when password_dummy_init() was not run. */
+int
+password_dummy_hash(char *out)
+{
+	if (dummy[0] == '\0')
+		return (0);
 	memcpy(out, dummy, sizeof(dummy));
+	return (1);
 }
 
 /* NULL when the password is acceptable, else the reason in a sentence. */

@@ -24,6 +24,7 @@ int		password_verify(const char *, const char *, size_t);
 const char	*password_problem(const char *, size_t);
 int		password_common_load(const char *, size_t);
 int		password_is_common(const char *, size_t);
-void		password_dummy_hash(char *);
+int		password_dummy_init(void);
+int		password_dummy_hash(char *);
 
 #endif

@@ -35,14 +35,32 @@ verify_refuses_foreign_hashes(void **state)
 	assert_false(password_verify("$2y$10$abcdefghijklmnopqrstuv", "x", 1));
 }
 
+/*
+ * The dummy hash is made only by password_dummy_init(), when a worker
+ * starts: asked for before that, it is refused rather than made on the
+ * spot (on the event loop of the request that asked).
+ */
+static void
+dummy_hash_is_never_made_on_first_use(void **state)
+{
+	char	a[PASSWORD_HASH_MAX];
+
+	memset(a, 0, sizeof(a));
+	assert_false(password_dummy_hash(a));
+	assert_int_equal(a[0], '\0');
+}
+
 static void
 dummy_hash_verifies_nothing_known(void **state)
 {
 	char	a[PASSWORD_HASH_MAX], b[PASSWORD_HASH_MAX];
 
-	password_dummy_hash(a);
-	password_dummy_hash(b);
+	assert_true(password_dummy_init());
+	assert_true(password_dummy_init());	/* once: the same hash again */
+	assert_true(password_dummy_hash(a));
+	assert_true(password_dummy_hash(b));
 	assert_string_equal(a, b);
+	assert_memory_equal(a, "$argon2id$v=19$m=65536,t=2,p=1$", 31);
 	assert_false(password_verify(a, "", 0));
 	assert_false(password_verify(a, "password1234", 12));
 }
@@ -88,6 +106,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hash_then_verify),
 		cmocka_unit_test(verify_refuses_foreign_hashes),
+		cmocka_unit_test(dummy_hash_is_never_made_on_first_use),
 		cmocka_unit_test(dummy_hash_verifies_nothing_known),
 		cmocka_unit_test(length_counts_characters_not_bytes),
 		cmocka_unit_test(common_and_repeated_are_refused),

@@ -1,0 +1,285 @@
+-- Accounts, hardened: an atomic sign-in budget, re-authentication for a
+-- password change and for erasure, a complete data export.
+--
+-- The budget (login_throttle) used to be checked by api.login_lookup and
+-- charged by api.login_finish, after the password check: every request in
+-- flight at once passed the check, so the limit was "as many as can be
+-- sent in parallel". Now an attempt takes its slot when it starts, under
+-- the row lock of INSERT ... ON CONFLICT DO UPDATE, and only an attempt
+-- that got a slot has its password checked. A success gives its slot back
+-- afterwards (and clears the account's count); a failure keeps it; an
+-- attempt whose client left before the answer keeps it too.
+--
+-- Lock order: a statement that touches both keys takes the address key
+-- first, then the account key, so two of them never wait on each other.
+
+-- The account key of an address, exactly as src/accounts.c makes it for
+-- sign-in (session_key_hash("acct", ...)): "acct:" and the first 128 bits,
+-- in hex, of the SHA-256 of the address in lower case. lower() under the
+-- "C" collation changes ASCII letters only, as the C code's tolower() does.
+CREATE FUNCTION auth.account_key(p_email text)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT 'acct:' || left(encode(sha256(convert_to(
+	    lower(p_email COLLATE "C"), 'UTF8')), 'hex'), 32);
+$$;
+
+-- Takes one attempt from the key's budget: 0 when it was granted (and
+-- counted), else the seconds until the window ends. The row lock makes
+-- check and count one step: of N attempts at once, exactly as many as the
+-- budget has left get 0.
+CREATE FUNCTION auth.throttle_take(p_key text)
+RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO login_throttle AS t (key, failures, window_start)
+	VALUES (p_key, 1, now())
+	ON CONFLICT (key) DO UPDATE SET
+	    failures = CASE WHEN t.window_start + auth.throttle_window() <= now()
+		THEN 1 ELSE t.failures + 1 END,
+	    window_start = CASE WHEN t.window_start + auth.throttle_window() <= now()
+		THEN now() ELSE t.window_start END
+	WHERE t.failures < auth.throttle_limit(p_key)
+	   OR t.window_start + auth.throttle_window() <= now();
+	-- Not updated (the WHERE failed), the row is still locked by us.
+	IF FOUND THEN
+		RETURN 0;
+	END IF;
+	RETURN greatest(auth.throttle_wait(p_key), 1);
+END;
+$$;
+
+-- Gives back an attempt that turned out not to be a failure.
+CREATE FUNCTION auth.throttle_give(p_key text)
+RETURNS void LANGUAGE sql AS $$
+	UPDATE login_throttle SET failures = failures - 1
+	WHERE key = p_key AND failures > 0;
+$$;
+
+-- Sign-in, first step: take an attempt from the address's budget, then
+-- from the account's (giving the address's back if the account has none
+-- left), and return the hash to verify; or, without a hash, how long to
+-- wait. An unknown address gets no hash; the server then verifies against
+-- a dummy so both cases take the same time.
+CREATE OR REPLACE FUNCTION api.login_lookup(p_email text, p_acct_key text,
+    p_addr_key text)
+RETURNS TABLE (user_id uuid, password_hash text, retry_after int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_wait	int;
+BEGIN
+	v_wait := auth.throttle_take(p_addr_key);
+	IF v_wait = 0 THEN
+		v_wait := auth.throttle_take(p_acct_key);
+		IF v_wait > 0 THEN
+			PERFORM auth.throttle_give(p_addr_key);
+		END IF;
+	END IF;
+	IF v_wait > 0 THEN
+		RETURN QUERY SELECT NULL::uuid, NULL::text, v_wait;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT u.id, u.password_hash, 0
+	FROM (SELECT 1) one
+	LEFT JOIN users u ON lower(u.email) = lower(p_email)
+	    AND u.disabled_at IS NULL AND u.erased_at IS NULL;
+END;
+$$;
+
+-- Sign-in, second step, after the server verified the password. The
+-- attempt was counted by api.login_lookup: a failure leaves it counted; a
+-- success gives the address its attempt back, clears the account's count
+-- and opens a session.
+CREATE OR REPLACE FUNCTION api.login_finish(p_uid uuid, p_ok boolean,
+    p_acct_key text, p_addr_key text, p_refresh_hash bytea)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_sid	uuid;
+BEGIN
+	IF NOT p_ok OR p_uid IS NULL THEN
+		RETURN ROW(401, NULL)::api.reply;
+	END IF;
+	PERFORM auth.throttle_give(p_addr_key);
+	DELETE FROM login_throttle WHERE key = p_acct_key;
+	v_sid := auth.session_open(p_uid, p_refresh_hash);
+	RETURN api.ok(auth.session_json(p_uid, v_sid));
+END;
+$$;
+
+-- Re-authentication, first step (password change, erasure): take an
+-- attempt from the account's sign-in budget and return the hash to
+-- verify, or, without a hash, how long to wait. A wrong password stays
+-- counted; the step that follows a right one clears the count.
+CREATE FUNCTION api.reauth_begin(p_uid uuid, p_sid uuid)
+RETURNS TABLE (password_hash text, retry_after int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	u	users;
+	v_wait	int;
+BEGIN
+	PERFORM auth.check(p_uid, p_sid);
+	SELECT * INTO u FROM users x WHERE x.id = p_uid;
+	v_wait := auth.throttle_take(auth.account_key(u.email));
+	RETURN QUERY SELECT CASE WHEN v_wait = 0 THEN u.password_hash END,
+	    v_wait;
+END;
+$$;
+
+-- The step before re-authentication took the budget: it is gone.
+DROP FUNCTION api.password_hash_get(uuid, uuid);
+
+-- Password change, second step: the new hash replaces the verified one,
+-- every session ends, the caller gets a fresh one, and the account's
+-- sign-in count is cleared as by a sign-in.
+CREATE OR REPLACE FUNCTION api.password_set(p_uid uuid, p_sid uuid,
+    p_old_hash text, p_new_hash text, p_refresh_hash bytea)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	u	users;
+	v_sid	uuid;
+BEGIN
+	PERFORM auth.check(p_uid, p_sid);
+	-- Two changes racing: only the one that verified the current hash wins.
+	UPDATE users SET password_hash = p_new_hash, password_changed_at = now(),
+	    updated_at = now()
+	WHERE id = p_uid AND password_hash = p_old_hash
+	RETURNING * INTO u;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(409, 'password_changed',
+		    'The password was changed meanwhile; sign in again.');
+	END IF;
+	DELETE FROM login_throttle WHERE key = auth.account_key(u.email);
+	PERFORM auth.revoke_all(p_uid, 'password_change');
+	v_sid := auth.session_open(p_uid, p_refresh_hash);
+	RETURN api.ok(auth.session_json(p_uid, v_sid));
+END;
+$$;
+
+-- Erasure, after the server verified the password (p_hash, the hash it
+-- verified). Personal fields go; the row stays so that the completion
+-- records counted in reports remain, anonymised. The last active admin
+-- cannot leave: every active admin's row is locked, in id order, before
+-- the others are counted, so two admins erasing themselves at once cannot
+-- both see the other one still there.
+DROP FUNCTION api.me_delete(uuid, uuid);
+
+CREATE FUNCTION api.me_delete(p_uid uuid, p_sid uuid, p_hash text)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_role	user_role := auth.check(p_uid, p_sid);
+	v_key	text;
+BEGIN
+	IF v_role = 'admin' THEN
+		PERFORM 1 FROM users
+		WHERE role = 'admin' AND disabled_at IS NULL AND erased_at IS NULL
+		ORDER BY id FOR UPDATE;
+		IF NOT EXISTS (SELECT 1 FROM users
+		    WHERE role = 'admin' AND disabled_at IS NULL
+		      AND erased_at IS NULL AND id <> p_uid) THEN
+			PERFORM api.refuse(409, 'last_admin',
+			    'You are the only active admin: make another '
+			    'account an admin before erasing this one.');
+		END IF;
+	END IF;
+
+	SELECT auth.account_key(email) INTO v_key FROM users WHERE id = p_uid;
+	UPDATE users SET
+	    email = 'erased-' || id || '@invalid',
+	    password_hash = '!',
+	    display_name = 'Erased account',
+	    organisation = NULL,
+	    erased_at = now(),
+	    updated_at = now()
+	WHERE id = p_uid AND password_hash = p_hash;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(409, 'password_changed',
+		    'The password was changed meanwhile; sign in again.');
+	END IF;
+	PERFORM auth.revoke_all(p_uid, 'erased');
+	DELETE FROM login_throttle WHERE key = v_key;
+	DELETE FROM progress_beats WHERE user_id = p_uid;
+	DELETE FROM audit_log WHERE actor_id = p_uid AND actor_role = 'learner';
+	RETURN ROW(204, NULL)::api.reply;
+END;
+$$;
+
+-- The export and erasure find a user's audit entries by actor and target.
+CREATE INDEX audit_log_actor_idx ON audit_log (actor_id);
+CREATE INDEX audit_log_target_idx ON audit_log (target_type, target_id);
+
+-- Everything the platform holds about the caller, as one document: the
+-- account, its sessions (no token hashes), the audit entries it made or
+-- that are about it, its enrollments, lesson progress, the progress beats
+-- kept for replays, quiz passes, and the courses it teaches.
+CREATE OR REPLACE FUNCTION api.me_export(p_uid uuid, p_sid uuid)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	PERFORM auth.check(p_uid, p_sid);
+	RETURN (SELECT api.ok(json_build_object(
+	    'exported_at', now(),
+	    'account', (auth.user_json(u)::jsonb || jsonb_build_object(
+		'updated_at', u.updated_at))::json,
+	    'sessions', (SELECT coalesce(json_agg(json_build_object(
+		'id', s.id, 'created_at', s.created_at,
+		'last_used_at', s.last_used_at, 'expires_at', s.expires_at,
+		'revoked_at', s.revoked_at, 'revoked_reason', s.revoked_reason)
+		ORDER BY s.created_at), '[]')
+		FROM sessions s WHERE s.user_id = u.id),
+	    'audit', (SELECT coalesce(json_agg(json_build_object(
+		'at', a.at, 'action', a.action, 'target_type', a.target_type,
+		'target_id', a.target_id, 'by_you', a.actor_id IS NOT DISTINCT
+		FROM u.id, 'actor_role', a.actor_role, 'details', a.details)
+		ORDER BY a.at, a.id), '[]')
+		FROM audit_log a WHERE a.actor_id = u.id
+		   OR (a.target_type = 'user' AND a.target_id = u.id::text)),
+	    'enrollments', (SELECT coalesce(json_agg(json_build_object(
+		'course', json_build_object('slug', c.slug, 'title', c.title),
+		'status', CASE WHEN e.completed_at IS NOT NULL THEN 'completed'
+		    WHEN e.left_at IS NOT NULL THEN 'left'
+		    ELSE 'in_progress' END,
+		'enrolled_at', e.enrolled_at, 'left_at', e.left_at,
+		'completed_at', e.completed_at,
+		'last_activity_at', e.last_activity_at,
+		'course_version', e.course_version, 'source', e.source)
+		ORDER BY e.enrolled_at), '[]')
+		FROM enrollments e JOIN courses c ON c.id = e.course_id
+		WHERE e.user_id = u.id),
+	    'lesson_progress', (SELECT coalesce(json_agg(json_build_object(
+		'course', c.slug, 'module', m.key, 'lesson', l.key,
+		'lesson_id', l.id, 'title', l.title,
+		'status', CASE WHEN lp.completed_at IS NOT NULL
+		    THEN 'completed' ELSE 'in_progress' END,
+		'position', lp.position, 'time_spent', lp.time_spent,
+		'first_beat_at', lp.first_beat_at,
+		'last_beat_at', lp.last_beat_at,
+		'completed_at', lp.completed_at)
+		ORDER BY c.slug, m.position, l.position), '[]')
+		FROM enrollments e JOIN courses c ON c.id = e.course_id
+		JOIN lesson_progress lp ON lp.enrollment_id = e.id
+		JOIN lessons l ON l.id = lp.lesson_id
+		JOIN modules m ON m.id = l.module_id
+		WHERE e.user_id = u.id),
+	    'progress_beats', (SELECT coalesce(json_agg(json_build_object(
+		'key', b.key, 'lesson_id', b.lesson_id,
+		'created_at', b.created_at, 'response', b.response)
+		ORDER BY b.created_at), '[]')
+		FROM progress_beats b WHERE b.user_id = u.id),
+	    'quiz_passes', (SELECT coalesce(json_agg(json_build_object(
+		'course', c.slug, 'quiz', q.key, 'title', q.title,
+		'passed_at', qp.passed_at) ORDER BY qp.passed_at), '[]')
+		FROM enrollments e JOIN courses c ON c.id = e.course_id
+		JOIN quiz_passes qp ON qp.enrollment_id = e.id
+		JOIN quizzes q ON q.id = qp.quiz_id
+		WHERE e.user_id = u.id),
+	    'teaching', (SELECT coalesce(json_agg(json_build_object(
+		'course', json_build_object('slug', c.slug, 'title', c.title),
+		'owner', c.owner_id IS NOT DISTINCT FROM u.id)
+		ORDER BY c.slug), '[]')
+		FROM courses c WHERE c.owner_id = u.id OR EXISTS (
+		    SELECT 1 FROM course_instructors ci
+		    WHERE ci.course_id = c.id AND ci.user_id = u.id))))
+	FROM users u WHERE u.id = p_uid);
+END;
+$$;
