@@ -213,10 +213,28 @@ def test_parallel_wrong_passwords_get_no_more_than_the_limit(db, learner):
     assert statuses == [401] * 5 + [429] * (n - 5), statuses
     assert all(0 < int(retry) <= 900 for code, retry in results if code == 429)
     assert throttle_count(db, acct_key(learner.email)) == 5
-    # The refused attempts gave the address its budget back: 5 failures.
+    # Only failures are charged to the address: the 5 checked ones.
     addr = query(db, "SELECT failures FROM login_throttle WHERE key LIKE 'addr:%%'")
     assert addr == [(5,)]
     assert login(learner.email, PASSWORD).status_code == 429
+
+
+def test_many_people_behind_one_address_sign_in_at_once(db):
+    """An office behind one NAT address: more people than the address's
+    failure budget (20) sign in at the same moment, every one rightly, and
+    every one gets in. The address budget counts failures, not attempts."""
+    people = [new_user(db) for _ in range(24)]
+    barrier = threading.Barrier(len(people))
+
+    def attempt(person):
+        barrier.wait()
+        return login(person.email, PASSWORD).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(len(people)) as pool:
+        statuses = list(pool.map(attempt, people))
+    assert statuses == [200] * len(people), statuses
+    assert query(db, "SELECT coalesce(sum(failures), 0) FROM login_throttle "
+                     "WHERE key LIKE 'addr:%%'") == [(0,)]
 
 
 def test_login_throttles_per_account_then_resets(db, learner):
