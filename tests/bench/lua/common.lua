@@ -71,11 +71,15 @@ function M.send(method, path, auth, body, extra)
 	return wrk.format(method, path, h, body)
 end
 
--- A key no other request of any run has used.
+-- A key no other request of any run has used: the fixture's run, this wrk
+-- process (each run, warm-up and scenario starts its own; a key sent
+-- again with another beat is refused, 422), the thread, a counter.
 local seq = 0
+local nonce = nil
 function M.unique()
 	seq = seq + 1
-	return string.format("bench-%s-%d-%d", fx.run, thread_id or 0, seq)
+	return string.format("bench-%s-%s-%d-%d", fx.run, nonce, thread_id or 0,
+	    seq)
 end
 
 ------------------------------------------------------------------------------
@@ -90,6 +94,7 @@ end
 
 function init(args)
 	math.randomseed(os.time() * 1000 + (thread_id or 0) * 7919)
+	nonce = string.format("%x%06x", os.time(), math.random(0, 0xffffff))
 	statuses = {}
 end
 
