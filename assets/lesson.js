@@ -10,7 +10,7 @@
 
 import {
 	h, add, t, getJSON, errorText, loadSession, safeUrl, ApiError, languageName,
-	fmtPercent,
+	fmtPercent, fmtNumber,
 } from './lib.js';
 import {
 	enqueue, flush, pendingPosition, beatEvents, queueState,
@@ -290,6 +290,23 @@ function pager(lesson) {
 		items);
 }
 
+// What a module still asks for, as the server's unlock.reason says: its
+// lessons left, its quiz, or both (older answers carry no reason).
+function moduleLockText(u) {
+	const v = { title: u.title, quiz: u.quiz_title,
+		n: fmtNumber((u.lessons || []).length) };
+	switch (u.reason) {
+	case 'module_lessons':
+		return t('lesson.unlockModuleLessons', v);
+	case 'module_lessons_and_quiz':
+		return t('lesson.unlockModuleLessonsQuiz', v);
+	case 'quiz':
+		return t('lesson.unlockModuleQuiz', v);
+	default:
+		return t('lesson.unlockModule', v);
+	}
+}
+
 // A lesson the server would not give: locked, not enrolled, gone, or the
 // link is down.
 function refusal(root, ctx, e) {
@@ -304,7 +321,12 @@ function refusal(root, ctx, e) {
 			link = h('p', null, h('a', { href: `/lessons/${u.lesson_id}` },
 				t('lesson.goUnlock', { title: u.title })));
 		} else if (u.module_id) {
-			why = t('lesson.unlockModule', { title: u.title });
+			why = moduleLockText(u);
+			const next = (u.lessons || [])[0];
+			if (next && next.id) {
+				link = h('p', null, h('a', { href: `/lessons/${next.id}` },
+					t('lesson.goUnlock', { title: next.title })));
+			}
 		}
 		ctx.setTitle(t('lesson.lockedTitle'));
 		add(root, h('h1', null, t('lesson.lockedTitle')),

@@ -8,7 +8,10 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import {
+	mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -185,8 +188,9 @@ export function uniqueEmail(tag) {
 	return `${tag}-${randomUUID().slice(0, 12)}@example.org`;
 }
 
-export async function apiFetch(method, p, { body, token } = {}) {
-	const headers = {};
+export async function apiFetch(method, p, { body, token, headers: extra } =
+    {}) {
+	const headers = { ...extra };
 	if (body !== undefined)
 		headers['content-type'] = 'application/json';
 	if (token)
@@ -242,67 +246,23 @@ export async function signInBrowser(page, email, password = PASSWORD) {
 
 // ---------------------------------------------------------------- packages
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-	let c = n;
-	for (let k = 0; k < 8; k++)
-		c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-	return c >>> 0;
-});
-
-function crc32(buf) {
-	let c = 0xffffffff;
-	for (const b of buf)
-		c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-	return (c ^ 0xffffffff) >>> 0;
-}
-
-// A zip archive of { name: string or Buffer }, stored uncompressed: all a
-// module package needs, without a zip package in the test's dependencies.
-export function zipStored(files) {
-	const locals = [];
-	const central = [];
-	let offset = 0;
-	for (const [name, content] of Object.entries(files)) {
-		const data = Buffer.from(content);
-		const fname = Buffer.from(name, 'utf8');
-		const crc = crc32(data);
-		const head = Buffer.alloc(30);
-		head.writeUInt32LE(0x04034b50, 0);
-		head.writeUInt16LE(20, 4);
-		head.writeUInt16LE(0x0800, 6);		/* UTF-8 names */
-		head.writeUInt16LE(0, 8);		/* stored */
-		head.writeUInt16LE(0, 10);
-		head.writeUInt16LE(0x21, 12);		/* 1980-01-01 */
-		head.writeUInt32LE(crc, 14);
-		head.writeUInt32LE(data.length, 18);
-		head.writeUInt32LE(data.length, 22);
-		head.writeUInt16LE(fname.length, 26);
-		head.writeUInt16LE(0, 28);
-		const dir = Buffer.alloc(46);
-		dir.writeUInt32LE(0x02014b50, 0);
-		dir.writeUInt16LE(20, 4);
-		dir.writeUInt16LE(20, 6);
-		dir.writeUInt16LE(0x0800, 8);
-		dir.writeUInt16LE(0, 10);
-		dir.writeUInt16LE(0, 12);
-		dir.writeUInt16LE(0x21, 14);
-		dir.writeUInt32LE(crc, 16);
-		dir.writeUInt32LE(data.length, 20);
-		dir.writeUInt32LE(data.length, 24);
-		dir.writeUInt16LE(fname.length, 28);
-		dir.writeUInt32LE(offset, 42);
-		locals.push(head, fname, data);
-		central.push(dir, fname);
-		offset += head.length + fname.length + data.length;
+// A module package of { name: string or Buffer }, zipped by the project's
+// own packer (scripts/pack-module: libzip, then the upload's checks).
+export function packModule(files) {
+	const dir = mkdtempSync(path.join(tmpdir(), 'sg-module-'));
+	try {
+		for (const [name, content] of Object.entries(files)) {
+			mkdirSync(path.dirname(path.join(dir, 'm', name)),
+				{ recursive: true });
+			writeFileSync(path.join(dir, 'm', name), content);
+		}
+		const out = path.join(dir, 'module.zip');
+		execFileSync(path.join(ROOT, 'scripts', 'pack-module'),
+			[path.join(dir, 'm'), out], { stdio: ['ignore', 'ignore', 'pipe'] });
+		return readFileSync(out);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
 	}
-	const dirBytes = Buffer.concat(central);
-	const end = Buffer.alloc(22);
-	end.writeUInt32LE(0x06054b50, 0);
-	end.writeUInt16LE(locals.length / 3, 8);
-	end.writeUInt16LE(locals.length / 3, 10);
-	end.writeUInt32LE(dirBytes.length, 12);
-	end.writeUInt32LE(offset, 16);
-	return Buffer.concat([...locals, dirBytes, end]);
 }
 
 // Uploads a module package to a course, as an instructor's client would.

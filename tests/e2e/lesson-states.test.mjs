@@ -6,9 +6,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import {
 	launch, openPage, ready, axe, shot, msg, registerUser, apiLogin, apiFetch,
-	signInBrowser, EN_SLUG, ES_SLUG,
+	signInBrowser, psql, packModule, uploadModule, EN_SLUG, ES_SLUG,
 } from './helpers.mjs';
 
 let browser;
@@ -242,3 +243,77 @@ test('a lesson body starting below h2 still reads in heading order',
 		s.assertClean();
 		await s.close();
 	});
+
+// The server's own locks, not mocked: a second module that needs the first
+// one's lessons and its quiz. The reader names what is left, by the
+// reason the server gives, and links to the first lesson left.
+test('a module lock names the lessons and the quiz still left', async () => {
+	const author = await registerUser();
+	psql(`UPDATE users SET role = 'instructor'
+	    WHERE lower(email) = lower(:'email')`, { email: author.email });
+	const token = await apiLogin(author.email);
+	const slug = `locks-${randomUUID().slice(0, 8)}`;
+	const made = await apiFetch('POST', '/api/v1/instructor/courses', {
+		token, body: { slug, title: 'Locks in order', summary: 'Two modules.',
+			language: 'en', audiences: ['health'], estimated_hours: 1 } });
+	assert.equal(made.status, 201, JSON.stringify(made.body));
+	const quiz = { key: 'check-one', title: 'Check one', pass_mark: 50,
+		required: true, questions: [{ key: 'q1', type: 'true_false',
+			lesson: 'one-a', prompt: 'Report concerns the same day.',
+			choices: [{ key: 'true', text: 'True', correct: true },
+				{ key: 'false', text: 'False', correct: false }] }] };
+	const mod = (key, order, title, lessons, extra) => packModule({
+		'module.json': JSON.stringify({ format: 1, key, title, order,
+			summary: `The module ${title}.`, ...extra,
+			lessons: lessons.map((l) => ({ key: l, title: `Lesson ${l}`,
+				file: `lessons/${l}.md`, minutes: 2 })) }),
+		...Object.fromEntries(lessons.map((l) => [`lessons/${l}.md`,
+			`## Lesson ${l}\n\nSome words to read.\n`])),
+	});
+	for (const [key, order, title, lessons, extra] of [
+		['one', 1, 'First steps', ['one-a', 'one-b'], { quiz }],
+		['two', 2, 'Next steps', ['two-a'], { requires_previous: true }]]) {
+		const up = await uploadModule(slug, mod(key, order, title, lessons,
+			extra), token);
+		assert.equal(up.status, 201, JSON.stringify(up.body));
+	}
+	assert.equal((await apiFetch('POST',
+		`/api/v1/instructor/courses/${slug}/publish`, { token })).status, 200);
+	const course = (await apiFetch('GET', `/api/v1/courses/${slug}`)).body;
+	const [oneA, oneB] = course.modules[0].lessons;
+	const twoA = course.modules[1].lessons[0];
+
+	const learnerToken = await apiLogin(user.email);
+	assert.equal((await apiFetch('POST', `/api/v1/courses/${slug}/enrollment`,
+		{ token: learnerToken })).status, 201);
+	const s = await signedIn();
+	const { page } = s;
+	s.allow((e) => e.text.includes('status of 403') &&
+		e.url.endsWith(`/lessons/${twoA.id}`));
+
+	// Both lessons and the quiz are left.
+	await page.goto(`/lessons/${twoA.id}`);
+	await ready(page);
+	await page.getByText(msg('en', 'lesson.unlockModuleLessonsQuiz',
+		{ title: 'First steps', n: 2, quiz: 'Check one' })).waitFor();
+	await page.getByRole('link', { name: msg('en', 'lesson.goUnlock',
+		{ title: oneA.title }) }).waitFor();
+	await axe(page, 'module lock');
+
+	// The lessons done, only the quiz is left (and no lesson to link to).
+	for (const l of [oneA, oneB]) {
+		const r = await apiFetch('PUT', `/api/v1/lessons/${l.id}/progress`, {
+			token: learnerToken, headers: { 'Idempotency-Key': randomUUID() },
+			body: { position: 1, time_spent_delta: 0, completed: true } });
+		assert.equal(r.status, 200, JSON.stringify(r.body));
+	}
+	await page.reload();
+	await ready(page);
+	await page.getByText(msg('en', 'lesson.unlockModuleQuiz',
+		{ title: 'First steps', quiz: 'Check one' })).waitFor();
+	assert.equal(await page.getByRole('link', { name: /Lesson one-/ }).count(),
+		0);
+	await shot(page, 'lesson-locked-by-quiz');
+	s.assertClean();
+	await s.close();
+});

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
 	launch, openPage, ready, axe, shot, msg, registerUser, apiLogin, apiFetch,
-	psql, signInBrowser, zipStored, uploadModule,
+	psql, signInBrowser, packModule, uploadModule,
 } from './helpers.mjs';
 
 const TITLE = '<img src=x onerror=alert(1)> Hostile "course" & <b>bold</b> zzxss';
@@ -58,7 +58,7 @@ before(async () => {
 		order: 1, summary: 'A module made to probe the reader.',
 		lessons: [{ key: 'hostile-lesson', title: LESSON,
 			file: 'lessons/01-hostile.md', minutes: 3 }] };
-	const up = await uploadModule(slug, zipStored({
+	const up = await uploadModule(slug, packModule({
 		'module.json': JSON.stringify(manifest),
 		'lessons/01-hostile.md': BODY }), token);
 	assert.equal(up.status, 201, JSON.stringify(up.body));
