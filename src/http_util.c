@@ -335,6 +335,23 @@ etag_of(const void *data, size_t len, char *out, size_t outlen)
 }
 
 /*
+ * The ETag header for a (quoted) tag; weak when the body may leave gzipped
+ * or not, since both forms mean the same but are not the same bytes.
+ */
+void
+etag_send(struct http_request *req, const char *etag, int weak)
+{
+	char	tag[PUBCACHE_ETAG_MAX + 2];
+
+	if (!weak) {
+		http_response_header(req, "etag", etag);
+		return;
+	}
+	(void)snprintf(tag, sizeof(tag), "W/%s", etag);
+	http_response_header(req, "etag", tag);
+}
+
+/*
  * Sends the ETag and Cache-Control of a cacheable answer; returns 1 (and
  * answers 304) when the client already holds it. A body that may leave
  * gzipped or not gets a weak tag: both forms mean the same, but a strong
@@ -345,15 +362,8 @@ int
 reply_cacheable(struct http_request *req, const char *etag,
     const char *cache_control, int weak)
 {
-	char	tag[PUBCACHE_ETAG_MAX + 2];
-
 	reqctx_get(req)->cache_set = 1;
-	if (weak) {
-		(void)snprintf(tag, sizeof(tag), "W/%s", etag);
-		http_response_header(req, "etag", tag);
-	} else {
-		http_response_header(req, "etag", etag);
-	}
+	etag_send(req, etag, weak);
 	http_response_header(req, "cache-control", cache_control);
 	http_response_header(req, "vary", "accept-encoding");
 	if (!etag_matches(req, etag))

@@ -349,7 +349,7 @@ shell_send(struct http_request *req, int shell, int status)
 	http_response_header(req, "cache-control", "no-cache");
 	/* reply_encoded names accept-encoding when it compresses. */
 	http_response_header(req, "vary", "accept-language, cookie");
-	http_response_header(req, "etag", v->etag);
+	etag_send(req, v->etag, v->gz != NULL);
 
 	if (status == 200 && etag_matches(req, v->etag)) {
 		reply_raw(req, 304, NULL, NULL, 0);
@@ -368,7 +368,7 @@ shell_send(struct http_request *req, int shell, int status)
 static void
 asset_send(struct http_request *req, struct page_asset *a)
 {
-	http_response_header(req, "etag", *a->sha256);
+	etag_send(req, *a->sha256, a->gz != NULL);
 	http_response_header(req, "cache-control", "no-cache");
 
 	if (etag_matches(req, *a->sha256)) {

@@ -133,6 +133,7 @@ int		gzip_compress(const void *, size_t, u_int8_t **, size_t *);
 json_t		*body_json(struct http_request *, size_t);
 int		etag_matches(struct http_request *, const char *);
 void		etag_of(const void *, size_t, char *, size_t);
+void		etag_send(struct http_request *, const char *, int);
 int		reply_cacheable(struct http_request *, const char *,
 		    const char *, int);
 int		body_only(struct http_request *, json_t *,

@@ -170,3 +170,22 @@ def test_media_404_is_not_cached_and_odd_ranges_are_ignored(db, instructor):
     assert r.status_code == 206 and r.headers["content-range"] == f"bytes {size - 4}-{size - 1}/{size}"
     r = requests.get(path, headers={"Range": "bytes=-0"})
     assert r.status_code == 416
+
+
+def test_pages_and_static_files_carry_weak_tags_that_revalidate():
+    """The HTML shells and assets are sent gzipped or not under one tag:
+    a weak one, which If-None-Match matches in either form."""
+    shell = requests.get(url("/"), headers={"Accept-Encoding": "gzip"})
+    assert shell.status_code == 200
+    scripts = [p for p in shell.text.split('"') if p.startswith("/static/") and p.endswith(".js")]
+    assert scripts, shell.text[:500]
+    for path in ("/", "/courses", scripts[0]):
+        for enc in ("gzip", "identity"):
+            r = requests.get(url(path), headers={"Accept-Encoding": enc})
+            assert r.status_code == 200, path
+            tag = r.headers["etag"]
+            assert tag.startswith('W/"'), (path, tag)
+            for sent in (tag, tag[2:]):
+                r2 = requests.get(url(path), headers={"If-None-Match": sent,
+                                                      "Accept-Encoding": enc})
+                assert r2.status_code == 304 and r2.content == b"", (path, sent)
