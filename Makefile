@@ -61,8 +61,9 @@ build: build/dev/app.so
 build/%/app.so: $(SOURCES)
 	@scripts/build-app $*
 
-SGCTL_SRC	:= scripts/sgctl.c src/password.c src/package.c \
-		src/package_manifest.c src/jsonpath.c src/validate.c
+# What src/package.c needs besides itself (sgctl and its unit test).
+PACKAGE_DEPS	:= src/package_manifest.c src/jsonpath.c src/validate.c
+SGCTL_SRC	:= scripts/sgctl.c src/password.c src/package.c $(PACKAGE_DEPS)
 $(SGCTL): $(SGCTL_SRC) src/password.h src/package.h src/package_int.h \
 		src/jsonpath.h src/validate.h
 	@mkdir -p build
@@ -101,8 +102,7 @@ lint:
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
 UNIT_LIBS_csv := src/validate.c -ljansson
-UNIT_LIBS_package := src/package_manifest.c src/jsonpath.c src/validate.c \
-	-lzip -lcmark -ljansson
+UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests

@@ -216,6 +216,24 @@ print_problems(const char *what, json_t *problems)
 	}
 }
 
+/*
+ * Parses a package (and frees zip); on problems prints them, as named by
+ * what, and returns NULL.
+ */
+static json_t *
+parse_reporting(const char *what, unsigned char *zip, size_t len)
+{
+	json_t		*problems, *doc;
+
+	problems = json_array();
+	doc = package_parse(zip, len, problems);
+	free(zip);
+	if (doc == NULL)
+		print_problems(what, problems);
+	json_decref(problems);
+	return (doc);
+}
+
 /* Packs a module folder and runs the upload checks: the document or NULL. */
 static char *
 module_doc(const char *dir)
@@ -223,7 +241,7 @@ module_doc(const char *dir)
 	char		tmp[] = "/tmp/sgctl-XXXXXX";
 	unsigned char	*zip;
 	size_t		len;
-	json_t		*problems, *doc;
+	json_t		*doc;
 	char		*text;
 	int		fd;
 
@@ -235,15 +253,8 @@ module_doc(const char *dir)
 		return (NULL);
 	}
 	unlink(tmp);
-	problems = json_array();
-	doc = package_parse(zip, len, problems);
-	free(zip);
-	if (doc == NULL) {
-		print_problems(dir, problems);
-		json_decref(problems);
+	if ((doc = parse_reporting(dir, zip, len)) == NULL)
 		return (NULL);
-	}
-	json_decref(problems);
 	text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
 	return (text);
@@ -254,24 +265,17 @@ cmd_check(const char *path)
 {
 	unsigned char	*zip;
 	size_t		len;
-	json_t		*problems, *doc;
+	json_t		*doc;
 
 	if ((zip = read_file(path, &len)) == NULL) {
 		fprintf(stderr, "sgctl: cannot read %s\n", path);
 		return (1);
 	}
-	problems = json_array();
-	doc = package_parse(zip, len, problems);
-	free(zip);
-	if (doc == NULL) {
-		print_problems(path, problems);
-		json_decref(problems);
+	if ((doc = parse_reporting(path, zip, len)) == NULL)
 		return (1);
-	}
 	printf("%s: ok, %zu lesson(s)\n", path,
 	    json_array_size(json_object_get(doc, "lessons")));
 	json_decref(doc);
-	json_decref(problems);
 	return (0);
 }
 

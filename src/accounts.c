@@ -318,8 +318,12 @@ login_verify(struct http_request *req, struct api_req *ar)
 	if (throttled(req, db_value(ar, 0, 2)))
 		return (KORE_RESULT_OK);
 
-	/* The dummy was made at worker start: a copy, no hashing here. */
+	/*
+	 * The user id rides along in the email buffer's place (empty for no
+	 * account). The dummy was made at worker start: a copy, no hashing.
+	 */
 	if (db_isnull(ar, 0, 0)) {
+		w->email[0] = '\0';
 		if (!password_dummy_hash(w->stored)) {
 			reply_error(req, 500, "internal_error",
 			    "Sign-in is not available right now.", NULL);
@@ -328,13 +332,9 @@ login_verify(struct http_request *req, struct api_req *ar)
 	} else {
 		(void)kore_strlcpy(w->stored, db_value(ar, 0, 1),
 		    sizeof(w->stored));
-	}
-	/* The user id rides along in the email buffer's place. */
-	if (!db_isnull(ar, 0, 0))
 		(void)kore_strlcpy(w->email, db_value(ar, 0, 0),
 		    sizeof(w->email));
-	else
-		w->email[0] = '\0';
+	}
 
 	return (pw_task_start(req, ar, login_record));
 }

@@ -25,7 +25,6 @@
 
 #include "platform.h"
 #include "password.h"
-#include "pubcache.h"
 #include "assets.h"
 
 struct app_config	app_config;

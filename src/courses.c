@@ -28,6 +28,8 @@ static int	public_cached(struct http_request *, struct api_req *,
 		    const char *, const char *);
 static void	public_reply(struct http_request *, struct api_req *,
 		    const char *, const char *, const char *);
+static void	public_send(struct http_request *,
+		    const struct pubcache_answer *, const char *);
 static int	media_reply(struct http_request *, struct api_req *);
 static int	media_range(struct http_request *, size_t, size_t *, size_t *);
 static int	range_digits(const char *, const char *);
@@ -142,8 +144,7 @@ public_cached(struct http_request *req, struct api_req *ar, const char *key,
 	struct pubcache_answer	a;
 
 	if (pubcache_get(key, kore_time_ms(), &a)) {
-		if (!reply_cacheable(req, a.etag, cache_control, 1))
-			reply_json_ready(req, 200, &a);
+		public_send(req, &a, cache_control);
 		return (1);
 	}
 	(void)kore_strlcpy(ar->pubcache_key, key, sizeof(ar->pubcache_key));
@@ -172,10 +173,18 @@ public_reply(struct http_request *req, struct api_req *ar, const char *body,
 	if (ar->pubcache_key[0] != '\0')
 		pubcache_put(ar->pubcache_key, ar->pubcache_gen, kore_time_ms(), &a);
 
-	if (!reply_cacheable(req, etag, cache_control, 1))
-		reply_json_ready(req, 200, &a);
+	public_send(req, &a, cache_control);
 	if (a.gz != NULL)
 		kore_free(gz);
+}
+
+/* A 304 when the client holds it, else the body (gzipped when it may). */
+static void
+public_send(struct http_request *req, const struct pubcache_answer *a,
+    const char *cache_control)
+{
+	if (!reply_cacheable(req, a->etag, cache_control, 1))
+		reply_json_ready(req, 200, a);
 }
 
 int

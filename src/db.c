@@ -14,11 +14,10 @@
  * When PostgreSQL goes away the statement fails, the request gets a 503, and
  * the broken connection is reset in place so the worker recovers by itself
  * when the server returns. The idle connections of the pool only learn that
- * the server went away when they are next used: a statement that certainly
- * did not run (db_not_run), on a connection the reset brings back, is sent
- * again (db_resend), so the first requests after a restart do not get a 503
- * for every connection the pool held. A statement that may have run is
- * never sent twice.
+ * the server went away when they are next used, so a connection taken from
+ * the pool is checked first and connected again when its session is gone
+ * (db_revive_idle): the first requests after a restart do not get a 503
+ * for every connection the pool held.
  */
 
 #include <poll.h>
@@ -31,12 +30,9 @@
 
 static int	db_send(struct http_request *, struct api_req *);
 static int	db_fail(struct http_request *, struct api_req *);
-static int	db_not_run(struct api_req *, const char *);
-static int	db_resend(struct http_request *, struct api_req *);
-static void	db_unavailable(struct http_request *, struct api_req *);
-static int	db_heal(struct kore_pgsql *);
+static void	db_heal(struct kore_pgsql *);
 static void	db_revive_idle(struct kore_pgsql *);
-static int	db_reset(PGconn *);
+static void	db_reset(PGconn *);
 static char	*db_conninfo(const char *);
 
 int
@@ -121,7 +117,6 @@ db_call(struct http_request *req, struct api_req *ar, const char *query,
 	for (i = 0; i < nparams; i++)
 		ar->qparams[i] = copies[i];
 	ar->next = next;
-	ar->sql_resent = 0;
 
 	kore_pgsql_init(&ar->sql);
 	kore_pgsql_bind_request(&ar->sql, req);
@@ -135,7 +130,6 @@ db_send(struct http_request *req, struct api_req *ar)
 {
 	int		lengths[DB_MAX_PARAMS], formats[DB_MAX_PARAMS], i;
 
-	ar->sql_sent = 0;
 	if (!kore_pgsql_setup(&ar->sql, DB_NAME, KORE_PGSQL_ASYNC)) {
 		/* INIT means all connections are busy: Kore queued us. */
 		if (ar->sql.state == KORE_PGSQL_STATE_INIT) {
@@ -152,11 +146,9 @@ db_send(struct http_request *req, struct api_req *ar)
 		formats[i] = 0;
 	}
 
-	ar->sql_sent = 0;
 	if (!kore_pgsql_query_param_fields(&ar->sql, ar->query, ar->binary,
 	    ar->nqparams, (const char **)ar->qparams, lengths, formats))
 		return (db_fail(req, ar));
-	ar->sql_sent = 1;
 
 	return (KORE_RESULT_RETRY);
 }
@@ -208,15 +200,6 @@ db_fail(struct http_request *req, struct api_req *ar)
 	res = ar->sql.result;
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	/* db_heal frees res: decide first. */
-	if (db_not_run(ar, state)) {
-		if (db_heal(&ar->sql) == 1 && ar->sql_resent <= pgsql_conn_max)
-			return (db_resend(req, ar));
-		db_unavailable(req, ar);
-		db_release(ar);
-		return (KORE_RESULT_OK);
-	}
-
 	if (state != NULL && !strncmp(state, "SG", 2)) {
 		status = atoi(state + 2);
 		code = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -248,7 +231,10 @@ db_fail(struct http_request *req, struct api_req *ar)
 		    "A value in the request is not valid.", NULL);
 	} else if (state == NULL || !strncmp(state, "08", 2) ||
 	    !strncmp(state, "57P", 3)) {
-		db_unavailable(req, ar);
+		kore_log(LOG_WARNING, "req=%s database unavailable",
+		    ar->request_id);
+		reply_error(req, 503, "database_unavailable",
+		    "The database is not answering; try again shortly.", NULL);
 	} else {
 		/* SQLSTATE and the function stack: no values, no data. */
 		where = PQresultErrorField(res, PG_DIAG_CONTEXT);
@@ -259,45 +245,9 @@ db_fail(struct http_request *req, struct api_req *ar)
 		    NULL);
 	}
 
-	(void)db_heal(&ar->sql);
+	db_heal(&ar->sql);
 	db_release(ar);
 	return (KORE_RESULT_OK);
-}
-
-static void
-db_unavailable(struct http_request *req, struct api_req *ar)
-{
-	kore_log(LOG_WARNING, "req=%s database unavailable", ar->request_id);
-	reply_error(req, 503, "database_unavailable",
-	    "The database is not answering; try again shortly.", NULL);
-}
-
-/*
- * Whether a failed statement certainly did not run: the server said it
- * ended the session (57P01 admin shutdown, 57P02 crash, 57P03 starting up)
- * or the statement never left.
- */
-static int
-db_not_run(struct api_req *ar, const char *state)
-{
-	if (state == NULL)
-		return (!ar->sql_sent);
-	return (!strncmp(state, "57P0", 4) && state[4] >= '1' &&
-	    state[4] <= '3' && state[5] == '\0');
-}
-
-/*
- * Sends the statement again on the pool, after db_heal brought back the
- * connection it failed on. Each failure heals one stale connection, so
- * the tries are bounded by the pool's size.
- */
-static int
-db_resend(struct http_request *req, struct api_req *ar)
-{
-	ar->sql_resent++;
-	kore_pgsql_init(&ar->sql);
-	kore_pgsql_bind_request(&ar->sql, req);
-	return (db_send(req, ar));
 }
 
 /*
@@ -315,13 +265,13 @@ db_revive_idle(struct kore_pgsql *sql)
 
 	conn = sql->conn->db;
 	if ((pfd.fd = PQsocket(conn)) == -1) {
-		(void)db_reset(conn);
+		db_reset(conn);
 		return;
 	}
 	pfd.events = POLLIN;
 	pfd.revents = 0;
 	if (poll(&pfd, 1, 0) == 1 && pfd.revents != 0)
-		(void)db_reset(conn);
+		db_reset(conn);
 }
 
 /*
@@ -330,7 +280,7 @@ db_revive_idle(struct kore_pgsql *sql)
  * DB_RESET_BACKOFF_MS and answers 503 at once in between, instead of
  * waiting out a connect timeout on every request.
  */
-static int
+static void
 db_reset(PGconn *conn)
 {
 	static u_int64_t	failed_at;
@@ -338,37 +288,30 @@ db_reset(PGconn *conn)
 
 	now = kore_time_ms();
 	if (failed_at != 0 && now - failed_at < DB_RESET_BACKOFF_MS)
-		return (0);
+		return;
 	PQreset(conn);
-	if (PQstatus(conn) == CONNECTION_OK) {
-		failed_at = 0;
-		return (1);
-	}
-	failed_at = now;
-	return (0);
+	failed_at = PQstatus(conn) == CONNECTION_OK ? 0 : now;
 }
 
 /*
  * A connection that broke under us (server restart) goes back to Kore's
  * pool when released: reset it now so the next request finds it working.
- * Its socket is already closed, so Kore must not unregister it. Returns 1
- * when the connection works again, 0 when it was not broken, -1 when the
- * server still does not answer.
+ * Its socket is already closed, so Kore must not unregister it.
  */
-static int
+static void
 db_heal(struct kore_pgsql *sql)
 {
 	PGconn		*conn;
 
 	if (sql->conn == NULL || sql->conn->db == NULL)
-		return (0);
+		return;
 	conn = sql->conn->db;
 	if (PQstatus(conn) != CONNECTION_BAD)
-		return (0);
+		return;
 	if (PQsocket(conn) == -1)
 		sql->flags &= ~KORE_PGSQL_SCHEDULED;
 	kore_pgsql_cleanup(sql);
-	return (db_reset(conn) ? 1 : -1);
+	db_reset(conn);
 }
 
 /* The default continuation: a (status, body) row answered as it is. */

@@ -19,12 +19,12 @@
 #include <jansson.h>
 
 #include "jsonpath.h"
+#include "validate.h"
 
 static size_t	skip_ws(const char *, size_t, size_t);
 static size_t	value_len(const char *, size_t, size_t, json_t **);
 static int	step_index(const char *, size_t, size_t *, unsigned long);
 static int	step_member(const char *, size_t, size_t *, const char *);
-static void	line_col(const char *, size_t, size_t *, size_t *);
 
 int
 jsonpath_locate(const char *text, size_t len, const char *path,
@@ -58,7 +58,8 @@ jsonpath_locate(const char *text, size_t len, const char *path,
 		s += n;
 		found = step_member(text, len, &at, name);
 	}
-	line_col(text, at, line, col);
+	/* jansson read the text: it is UTF-8, so this only counts. */
+	(void)utf8_check(text, at, line, col);
 	return (found && *s == '\0');
 }
 
@@ -155,22 +156,4 @@ step_member(const char *t, size_t len, size_t *at, const char *name)
 			i = skip_ws(t, len, i + 1);
 	}
 	return (0);
-}
-
-/* Line and column (in UTF-8 characters, as jansson counts) of t[at]. */
-static void
-line_col(const char *t, size_t at, size_t *line, size_t *col)
-{
-	size_t	i;
-
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < at; i++) {
-		if (t[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)t[i] & 0xc0) != 0x80) {
-			(*col)++;
-		}
-	}
 }

@@ -100,7 +100,7 @@ package_parse(const void *zipdata, size_t len, json_t *problems)
 	json_t			*manifest, *doc;
 	json_error_t		jerr;
 	unsigned char		digest[crypto_hash_sha256_BYTES];
-	char			hex[65];
+	char			hex[65], msg[160];
 	size_t			more;
 
 	memset(&p, 0, sizeof(p));
@@ -170,10 +170,11 @@ package_parse(const void *zipdata, size_t len, json_t *problems)
 out:
 	if (p.nproblems > PKG_MAX_PROBLEMS) {
 		more = p.nproblems - PKG_MAX_PROBLEMS;
-		p.nproblems = 0;	/* so that this last one is listed */
-		pkg_problem(&p, "(package)", 0, 0, "too_many_problems", "%zu more "
-		    "pkg_problem(s) were found but are not listed; fix these "
-		    "first.", more);
+		(void)snprintf(msg, sizeof(msg), "%zu more problem(s) were "
+		    "found but are not listed; fix these first.", more);
+		json_array_append_new(p.problems, json_pack("{s:s, s:s, s:s}",
+		    "file", "(package)", "code", "too_many_problems",
+		    "message", msg));
 	}
 	pkg_free(&p);
 	return (doc);

@@ -8,6 +8,7 @@
  * are found even when the lesson's entry in module.json has others.
  */
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@
 #include "package_int.h"
 #include "validate.h"
 
+static void	member_problem(struct pkg *, const char *, const char *,
+		    const char *, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
 static const char	*member_text(struct pkg *, json_t *, const char *,
 			    const char *, size_t, int);
 static const char	*member_key(struct pkg *, json_t *, const char *,
@@ -42,6 +46,24 @@ static void	pkg_choices(struct pkg *, json_t *, const char *,
 		    const char *);
 
 /*
+ * A problem with the member key of the object at where: its path is where
+ * followed by key, and the message starts with that path.
+ */
+static void
+member_problem(struct pkg *p, const char *where, const char *key,
+    const char *code, const char *fmt, ...)
+{
+	char		path[JSONPATH_MAX], msg[448];
+	va_list		ap;
+
+	(void)snprintf(path, sizeof(path), "%s%s", where, key);
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pkg_mproblem(p, path, code, "%s %s", path, msg);
+}
+
+/*
  * Members of module.json. Each checks one member of obj, whose path is
  * where (such as "lessons[2].") followed by the member's name, and reports
  * a problem at that path when it is missing (and required), of the wrong
@@ -51,28 +73,27 @@ static const char *
 member_text(struct pkg *p, json_t *obj, const char *where, const char *key,
     size_t max, int required)
 {
-	char		path[JSONPATH_MAX];
 	json_t		*v;
 	const char	*s;
 	size_t		n;
 
-	(void)snprintf(path, sizeof(path), "%s%s", where, key);
 	if ((v = json_object_get(obj, key)) == NULL) {
 		if (required)
-			pkg_mproblem(p, path, "missing_member", "%s is missing; "
-			    "give it as a string.", path);
+			member_problem(p, where, key, "missing_member",
+			    "is missing; give it as a string.");
 		return (NULL);
 	}
 	if (!json_is_string(v)) {
-		pkg_mproblem(p, path, "wrong_type", "%s must be a string.", path);
+		member_problem(p, where, key, "wrong_type",
+		    "must be a string.");
 		return (NULL);
 	}
 	s = json_string_value(v);
 	n = utf8_length(s, json_string_length(v));
 	if (n == 0 || n > max || strlen(s) != json_string_length(v) ||
 	    has_control_chars(s)) {
-		pkg_mproblem(p, path, "bad_length", "%s must be 1 to %zu "
-		    "characters on one line.", path, max);
+		member_problem(p, where, key, "bad_length", "must be 1 to %zu "
+		    "characters on one line.", max);
 		return (NULL);
 	}
 	return (s);
@@ -83,14 +104,12 @@ static const char *
 member_key(struct pkg *p, json_t *obj, const char *where, const char *key)
 {
 	const char	*s;
-	char		path[JSONPATH_MAX];
 
 	if ((s = member_text(p, obj, where, key, 64, 1)) == NULL)
 		return (NULL);
 	if (!valid_key(s, 64)) {
-		(void)snprintf(path, sizeof(path), "%s%s", where, key);
-		pkg_mproblem(p, path, "bad_key", "%s must be lowercase letters, "
-		    "digits and '-'.", path);
+		member_problem(p, where, key, "bad_key", "must be lowercase "
+		    "letters, digits and '-'.");
 		return (NULL);
 	}
 	return (s);
@@ -100,20 +119,18 @@ static json_int_t
 member_int(struct pkg *p, json_t *obj, const char *where, const char *key,
     json_int_t min, json_int_t max, json_int_t fallback)
 {
-	char		path[JSONPATH_MAX];
 	json_t		*v;
 
 	if ((v = json_object_get(obj, key)) == NULL)
 		return (fallback);
-	(void)snprintf(path, sizeof(path), "%s%s", where, key);
 	if (!json_is_integer(v)) {
-		pkg_mproblem(p, path, "wrong_type", "%s must be a whole number.",
-		    path);
+		member_problem(p, where, key, "wrong_type",
+		    "must be a whole number.");
 		return (fallback);
 	}
 	if (json_integer_value(v) < min || json_integer_value(v) > max) {
-		pkg_mproblem(p, path, "out_of_range", "%s must be from %lld to "
-		    "%lld.", path, (long long)min, (long long)max);
+		member_problem(p, where, key, "out_of_range", "must be from "
+		    "%lld to %lld.", (long long)min, (long long)max);
 		return (fallback);
 	}
 	return (json_integer_value(v));
@@ -123,15 +140,13 @@ member_int(struct pkg *p, json_t *obj, const char *where, const char *key,
 static int
 member_bool(struct pkg *p, json_t *obj, const char *where, const char *key)
 {
-	char		path[JSONPATH_MAX];
 	json_t		*v;
 
 	if ((v = json_object_get(obj, key)) == NULL)
 		return (-1);
 	if (!json_is_boolean(v)) {
-		(void)snprintf(path, sizeof(path), "%s%s", where, key);
-		pkg_mproblem(p, path, "wrong_type", "%s must be true or false.",
-		    path);
+		member_problem(p, where, key, "wrong_type",
+		    "must be true or false.");
 		return (-1);
 	}
 	return (json_is_true(v));
@@ -142,23 +157,21 @@ static json_t *
 member_list(struct pkg *p, json_t *obj, const char *where, const char *key,
     size_t min, size_t max, int required)
 {
-	char		path[JSONPATH_MAX];
 	json_t		*v;
 
-	(void)snprintf(path, sizeof(path), "%s%s", where, key);
 	if ((v = json_object_get(obj, key)) == NULL) {
 		if (required)
-			pkg_mproblem(p, path, "missing_member", "%s is missing; "
-			    "give it as a list.", path);
+			member_problem(p, where, key, "missing_member",
+			    "is missing; give it as a list.");
 		return (NULL);
 	}
 	if (!json_is_array(v)) {
-		pkg_mproblem(p, path, "wrong_type", "%s must be a list.", path);
+		member_problem(p, where, key, "wrong_type", "must be a list.");
 		return (NULL);
 	}
 	if (json_array_size(v) < min || json_array_size(v) > max) {
-		pkg_mproblem(p, path, "bad_length", "%s must list %zu to %zu "
-		    "items.", path, min, max);
+		member_problem(p, where, key, "bad_length", "must list %zu to "
+		    "%zu items.", min, max);
 		return (NULL);
 	}
 	return (v);
@@ -196,8 +209,8 @@ unique_keys(struct pkg *p, json_t *list, const char *base)
 				continue;
 			(void)snprintf(path, sizeof(path), "%s[%zu].key", base,
 			    j);
-			pkg_mproblem(p, path, "duplicate_key", "%s repeats the key "
-			    "of %s[%zu].", path, base, i);
+			pkg_mproblem(p, path, "duplicate_key", "%s repeats the "
+			    "key of %s[%zu].", path, base, i);
 			break;
 		}
 	}
@@ -289,13 +302,12 @@ pkg_lesson_file(struct pkg *p, json_t *out, const char *where,
     const char *file)
 {
 	struct pkg_entry	*e;
-	char			path[JSONPATH_MAX], *html;
+	char			*html;
 	size_t			line, col;
 
 	if ((e = pkg_find(p, file)) == NULL) {
-		(void)snprintf(path, sizeof(path), "%sfile", where);
-		pkg_mproblem(p, path, "missing_file", "%s names %s, which is not "
-		    "in the package.", path, file);
+		member_problem(p, where, "file", "missing_file", "names %s, "
+		    "which is not in the package.", file);
 		return;
 	}
 	if (!pkg_read(p, e))
@@ -320,7 +332,7 @@ pkg_video(struct pkg *p, json_t *l, const char *where, json_t *out)
 	struct pkg_entry	*cap;
 	json_t			*video;
 	const char		*url, *caps;
-	char			path[JSONPATH_MAX], vwhere[64];
+	char			vwhere[64];
 
 	if ((video = json_object_get(l, "video")) == NULL ||
 	    json_is_null(video))
@@ -330,9 +342,8 @@ pkg_video(struct pkg *p, json_t *l, const char *where, json_t *out)
 		return;
 	if ((url = member_text(p, video, vwhere, "url", 2000, 1)) != NULL) {
 		if (strncmp(url, "https://", 8)) {
-			(void)snprintf(path, sizeof(path), "%surl", vwhere);
-			pkg_mproblem(p, path, "bad_url", "%s must be an https:// "
-			    "address.", path);
+			member_problem(p, vwhere, "url", "bad_url",
+			    "must be an https:// address.");
 		} else {
 			json_object_set_new(out, "video_url", json_string(url));
 		}
@@ -341,9 +352,8 @@ pkg_video(struct pkg *p, json_t *l, const char *where, json_t *out)
 		return;
 	if ((cap = pkg_find(p, caps)) == NULL || cap->ctype == NULL ||
 	    strncmp(cap->ctype, "text/vtt", 8)) {
-		(void)snprintf(path, sizeof(path), "%scaptions", vwhere);
-		pkg_mproblem(p, path, "bad_captions", "%s must name a WebVTT file "
-		    "under media/.", path);
+		member_problem(p, vwhere, "captions", "bad_captions",
+		    "must name a WebVTT file under media/.");
 		return;
 	}
 	json_object_set_new(out, "captions_sha256", json_string(cap->sha256));
@@ -413,7 +423,7 @@ pkg_question(struct pkg *p, json_t *qn, size_t idx, json_t *lessons)
 	static const char *types[] = { "single_choice", "multiple_choice",
 	    "true_false", "short_answer", "ordering", "matching", NULL };
 	const char	*type, *lk, *k;
-	char		where[48], path[JSONPATH_MAX];
+	char		where[48];
 	json_t		*l;
 	size_t		i;
 	int		t, found;
@@ -428,9 +438,8 @@ pkg_question(struct pkg *p, json_t *qn, size_t idx, json_t *lessons)
 		for (t = 0; types[t] != NULL && strcmp(type, types[t]); t++)
 			;
 		if (types[t] == NULL) {
-			(void)snprintf(path, sizeof(path), "%stype", where);
-			pkg_mproblem(p, path, "unknown_type", "%s %s is not one of "
-			    "the six question types.", path, type);
+			member_problem(p, where, "type", "unknown_type", "%s is "
+			    "not one of the six question types.", type);
 			type = NULL;
 		}
 	}
@@ -444,9 +453,9 @@ pkg_question(struct pkg *p, json_t *qn, size_t idx, json_t *lessons)
 				found = 1;
 		}
 		if (!found) {
-			(void)snprintf(path, sizeof(path), "%slesson", where);
-			pkg_mproblem(p, path, "unknown_lesson", "%s names %s, which "
-			    "is not a lesson key of this module.", path, lk);
+			member_problem(p, where, "lesson", "unknown_lesson",
+			    "names %s, which is not a lesson key of this "
+			    "module.", lk);
 		}
 	}
 

@@ -43,8 +43,6 @@
 
 /* Interface languages: one message catalog each in assets/i18n/. */
 static const char	*page_langs[] = { "en", "es" };
-static const char	*page_catalogs[] = { "/static/i18n/en.json",
-			    "/static/i18n/es.json" };
 #define PAGE_NLANGS	(sizeof(page_langs) / sizeof(page_langs[0]))
 
 struct page_asset {
@@ -125,7 +123,8 @@ static const struct page_route	page_routes[] = {
 int	pages_init(void);
 int	page_serve(struct http_request *);
 
-static int	shell_variant(const struct page_shell *, size_t,
+static json_t	*page_catalog(const char *);
+static int	shell_variant(const struct page_shell *, size_t, json_t *,
 		    struct page_variant *);
 static int	shell_messages(struct kore_buf *, const char *, json_t *);
 static void	html_escape(struct kore_buf *, const char *);
@@ -141,7 +140,9 @@ int
 pages_init(void)
 {
 	struct page_asset	*a;
+	json_t			*msgs;
 	size_t			s, l;
+	int			ok;
 
 	for (a = page_assets; a->path != NULL; a++) {
 		/* kodev NUL-terminates assets; the length excludes it. */
@@ -149,14 +150,37 @@ pages_init(void)
 			a->gz = NULL;
 	}
 
-	for (s = 0; s < sizeof(page_shells) / sizeof(page_shells[0]); s++) {
-		for (l = 0; l < PAGE_NLANGS; l++) {
-			if (!shell_variant(&page_shells[s], l,
-			    &page_shells[s].var[l]))
-				return (KORE_RESULT_ERROR);
-		}
+	for (l = 0; l < PAGE_NLANGS; l++) {
+		if ((msgs = page_catalog(page_langs[l])) == NULL)
+			return (KORE_RESULT_ERROR);
+		ok = 1;
+		for (s = 0; ok && s < sizeof(page_shells) /
+		    sizeof(page_shells[0]); s++)
+			ok = shell_variant(&page_shells[s], l, msgs,
+			    &page_shells[s].var[l]);
+		json_decref(msgs);
+		if (!ok)
+			return (KORE_RESULT_ERROR);
 	}
 	return (KORE_RESULT_OK);
+}
+
+/* The message catalog of a language, assets/i18n/LANG.json, parsed. */
+static json_t *
+page_catalog(const char *lang)
+{
+	struct page_asset	*cat;
+	json_t			*msgs;
+	json_error_t		jerr;
+	char			path[64];
+
+	(void)snprintf(path, sizeof(path), "/static/i18n/%s.json", lang);
+	if ((cat = asset_lookup(path)) == NULL)
+		return (NULL);
+	if ((msgs = json_loadb((const char *)cat->data, *cat->len, 0,
+	    &jerr)) == NULL)
+		kore_log(LOG_ERR, "pages: %s: %s", path, jerr.text);
+	return (msgs);
 }
 
 /*
@@ -165,39 +189,19 @@ pages_init(void)
  * message stops the start, so a shell never shows a key.
  */
 static int
-shell_variant(const struct page_shell *sh, size_t l, struct page_variant *v)
+shell_variant(const struct page_shell *sh, size_t l, json_t *msgs,
+    struct page_variant *v)
 {
-	struct kore_buf		buf, out;
-	struct page_asset	*cat;
-	json_t			*msgs;
-	json_error_t		jerr;
-	const char		*lang;
-	char			*src;
-	int			ok;
+	struct kore_buf		out;
 
-	lang = page_langs[l];
-	if ((cat = asset_lookup(page_catalogs[l])) == NULL)
-		return (0);
-	if ((msgs = json_loadb((const char *)cat->data, *cat->len, 0,
-	    &jerr)) == NULL) {
-		kore_log(LOG_ERR, "pages: %s: %s", page_catalogs[l], jerr.text);
-		return (0);
-	}
-
-	kore_buf_init(&buf, *sh->len + 64);
-	kore_buf_append(&buf, sh->data, *sh->len);
-	kore_buf_replace_string(&buf, PAGE_LANG_MARK, lang,
-	    strlen(lang));
-	src = kore_buf_stringify(&buf, NULL);
-
+	/* The shell is NUL-terminated (kodev); no message holds %LANG%. */
 	kore_buf_init(&out, *sh->len + 256);
-	ok = shell_messages(&out, src, msgs);
-	kore_buf_cleanup(&buf);
-	json_decref(msgs);
-	if (!ok) {
+	if (!shell_messages(&out, (const char *)sh->data, msgs)) {
 		kore_buf_cleanup(&out);
 		return (0);
 	}
+	kore_buf_replace_string(&out, PAGE_LANG_MARK, page_langs[l],
+	    strlen(page_langs[l]));
 	v->body = kore_buf_release(&out, &v->len);
 	if (v->len == 0)
 		return (0);

@@ -78,8 +78,6 @@ struct api_req {
 	struct kore_pgsql	sql;
 	int			sql_active;
 	int			sql_queued;
-	int			sql_sent;	/* the statement left */
-	int			sql_resent;	/* db.c: db_resend tries */
 	const char		*query;
 	char			*qparams[DB_MAX_PARAMS];
 	int			nqparams;
