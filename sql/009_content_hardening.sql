@@ -123,16 +123,16 @@ RETURNS api.reply
 LANGUAGE plpgsql AS $$
 DECLARE
 	c	courses := content.course_for_edit(p_uid, p_sid, p_slug);
+	v_pos	int;
 BEGIN
-	DELETE FROM modules WHERE course_id = c.id AND key = p_key;
+	DELETE FROM modules WHERE course_id = c.id AND key = p_key
+	RETURNING position INTO v_pos;
 	IF NOT FOUND THEN
 		PERFORM api.refuse(404, 'module_not_found',
 		    'This course has no module with that key.');
 	END IF;
-	UPDATE modules m SET position = r.rn
-	FROM (SELECT id, row_number() OVER (ORDER BY position) AS rn
-		FROM modules WHERE course_id = c.id) r
-	WHERE m.id = r.id AND m.position <> r.rn;
+	UPDATE modules SET position = position - 1
+	WHERE course_id = c.id AND position > v_pos;
 	UPDATE courses SET version = version + 1, updated_at = now()
 	WHERE id = c.id;
 	PERFORM content.outline_refresh(c.id);
@@ -155,12 +155,10 @@ BEGIN
 	IF p_group IS NULL OR p_role = 'admin' THEN
 		RETURN;
 	END IF;
-	IF EXISTS (SELECT 1 FROM courses t WHERE t.translation_group = p_group
-	    AND t.id IS DISTINCT FROM p_course)
-	    AND NOT EXISTS (SELECT 1 FROM courses t
-		WHERE t.translation_group = p_group
-		  AND t.id IS DISTINCT FROM p_course
-		  AND content.can_edit(p_uid, p_role, t.id)) THEN
+	-- NULL when no other course uses the group: free to take.
+	IF NOT (SELECT bool_or(content.can_edit(p_uid, p_role, t.id))
+	    FROM courses t WHERE t.translation_group = p_group
+	      AND t.id IS DISTINCT FROM p_course) THEN
 		PERFORM api.refuse(403, 'translation_group_not_yours',
 		    'Only the instructors of a course in that translation '
 		    'group can add a translation to it.', 'translation_group');
@@ -196,8 +194,9 @@ DECLARE
 	    p_doc->>'translation_group' IS DISTINCT FROM c.translation_group;
 BEGIN
 	IF v_moves THEN
+		/* course_for_edit checked the session: the role is enough. */
 		PERFORM content.group_check(p_uid,
-		    auth.require(p_uid, p_sid, 'instructor'),
+		    (SELECT u.role FROM users u WHERE u.id = p_uid),
 		    p_doc->>'translation_group', c.id);
 	END IF;
 	UPDATE courses SET
@@ -255,7 +254,7 @@ LANGUAGE plpgsql STABLE SET client_min_messages = warning AS $$
 DECLARE
 	v_size	int := 20;
 	v_q	text := nullif(btrim(p_q), '');
-	v_like	text := content.like_pattern(nullif(btrim(p_q), ''));
+	v_like	text := content.like_pattern(v_q);
 BEGIN
 	RETURN api.ok(json_build_object(
 	    'page', greatest(coalesce(p_page, 1), 1),

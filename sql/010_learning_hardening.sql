@@ -150,18 +150,18 @@ CREATE OR REPLACE FUNCTION learning.lesson_lock(p_enrollment uuid,
     p_lesson uuid)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	v_course	courses;
-	v_mod		modules;
+	v		record;
 	v_before	record;
 BEGIN
-	SELECT c.* INTO v_course FROM courses c JOIN lessons l
-	    ON l.course_id = c.id WHERE l.id = p_lesson;
-	SELECT m.* INTO v_mod FROM modules m JOIN lessons l
-	    ON l.module_id = m.id WHERE l.id = p_lesson;
+	SELECT c.id AS course_id, c.sequential, m.position AS module_pos,
+	    m.requires_previous, l.position AS lesson_pos
+	INTO v FROM lessons l JOIN modules m ON m.id = l.module_id
+	JOIN courses c ON c.id = l.course_id
+	WHERE l.id = p_lesson;
 
-	IF v_mod.requires_previous THEN
+	IF v.requires_previous THEN
 		SELECT m.id INTO v_before FROM modules m
-		WHERE m.course_id = v_course.id AND m.position < v_mod.position
+		WHERE m.course_id = v.course_id AND m.position < v.module_pos
 		  AND NOT learning.module_done(p_enrollment, m.id)
 		ORDER BY m.position LIMIT 1;
 		IF FOUND THEN
@@ -169,16 +169,17 @@ BEGIN
 		END IF;
 	END IF;
 
-	IF v_course.sequential THEN
+	-- Reading order is (module position, lesson position), as in
+	-- learning.course_lessons: the first lesson before this one left.
+	IF v.sequential THEN
 		SELECT l.id, l.title INTO v_before
-		FROM learning.course_lessons(v_course.id) cl
-		JOIN lessons l ON l.id = cl.lesson_id
+		FROM lessons l JOIN modules m ON m.id = l.module_id
 		LEFT JOIN lesson_progress lp ON lp.lesson_id = l.id
 		    AND lp.enrollment_id = p_enrollment
-		WHERE cl.ord < (SELECT x.ord FROM learning.course_lessons(
-		    v_course.id) x WHERE x.lesson_id = p_lesson)
+		WHERE l.course_id = v.course_id
+		  AND (m.position, l.position) < (v.module_pos, v.lesson_pos)
 		  AND lp.completed_at IS NULL
-		ORDER BY cl.ord LIMIT 1;
+		ORDER BY m.position, l.position LIMIT 1;
 		IF FOUND THEN
 			RETURN jsonb_build_object('code', 'lesson_locked',
 			    'message', format('Finish the lesson "%s" first.',
@@ -313,10 +314,13 @@ BEGIN
 		    ::api.reply;
 	END IF;
 
-	INSERT INTO lesson_progress (enrollment_id, lesson_id)
-	VALUES (e.id, p_lesson) ON CONFLICT DO NOTHING;
+	-- Only beats write progress rows, under the enrollment's lock.
 	SELECT * INTO lp FROM lesson_progress
 	WHERE enrollment_id = e.id AND lesson_id = p_lesson;
+	IF NOT FOUND THEN
+		INSERT INTO lesson_progress (enrollment_id, lesson_id)
+		VALUES (e.id, p_lesson) RETURNING * INTO lp;
+	END IF;
 
 	v_credit := least(greatest(p_delta, 0),
 	    coalesce(extract(epoch FROM now() - lp.last_beat_at)::int, 0)
@@ -337,13 +341,16 @@ BEGIN
 
 	UPDATE enrollments SET last_activity_at = now(),
 	    last_lesson_id = p_lesson
-	WHERE id = e.id;
+	WHERE id = e.id
+	RETURNING * INTO e;
 
 	v_done := false;
 	IF lp.completed_at IS NOT NULL THEN
 		v_done := learning.complete_if_done(e.id);
 	END IF;
-	SELECT * INTO e FROM enrollments WHERE id = e.id;
+	IF v_done THEN
+		SELECT * INTO e FROM enrollments WHERE id = e.id;
+	END IF;
 
 	v_body := jsonb_build_object('lesson_id', p_lesson,
 	    'status', CASE WHEN lp.completed_at IS NOT NULL THEN 'completed'
@@ -384,14 +391,17 @@ DECLARE
 	v_course	uuid;
 	v_status	text;
 	v_results	jsonb := '[]';
+	v_courses	jsonb;
 	r		record;
 BEGIN
 	PERFORM auth.require(p_uid, p_sid, 'admin');
-	PERFORM 1 FROM courses c
-	WHERE c.status = 'published' AND c.slug IN (
-	    SELECT btrim(x->>'course', E' \t')
-	    FROM jsonb_array_elements(p_rows) x)
-	ORDER BY c.id FOR UPDATE;
+	-- The named courses, locked in one order, by slug for the rows.
+	SELECT coalesce(jsonb_object_agg(x.slug, x.id), '{}') INTO v_courses
+	FROM (SELECT c.slug, c.id FROM courses c
+	    WHERE c.status = 'published' AND c.slug IN (
+		SELECT btrim(x->>'course', E' \t')
+		FROM jsonb_array_elements(p_rows) x)
+	    ORDER BY c.id FOR UPDATE) x;
 
 	FOR v_row IN SELECT * FROM jsonb_array_elements(p_rows) LOOP
 		v_email := btrim(coalesce(v_row->>'email', ''), E' \t');
@@ -405,8 +415,7 @@ BEGIN
 			SELECT id INTO v_user FROM users
 			WHERE lower(email) = lower(v_email)
 			  AND erased_at IS NULL AND disabled_at IS NULL;
-			SELECT id INTO v_course FROM courses
-			WHERE slug = v_slug AND status = 'published';
+			v_course := (v_courses->>v_slug)::uuid;
 			IF v_user IS NULL THEN
 				v_status := 'unknown_email';
 			ELSIF v_course IS NULL THEN
