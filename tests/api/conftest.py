@@ -4,15 +4,23 @@ scripts/run-tests starts the real server (test flavor, with sanitizers) on
 SG_BASE_URL against the test database in DATABASE_URL; these fixtures talk
 to both. Each test makes its own accounts, so tests do not depend on order.
 """
+import contextlib
 import os
+import subprocess
+import time
 import uuid
 
 import psycopg2
+import psycopg2.extensions
 import pytest
 import requests
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BASE = os.environ.get("SG_BASE_URL", "http://127.0.0.1:8890")
 DATABASE_URL = os.environ["DATABASE_URL"]
+# The suite runs on the private cluster (EMBEDDED=1), which it may stop.
+EMBEDDED = os.environ.get("EMBEDDED", "1") == "1"
+MIGRATE = os.path.join(ROOT, "scripts", "migrate")
 PASSWORD = "a sound passphrase 42"
 
 
@@ -35,6 +43,23 @@ def query(db, sql, *args):
         return cur.fetchall() if cur.description else None
 
 
+def wait_for(condition, what, timeout=20):
+    """Polls a condition of the database (not a sleep standing in for one)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def lock_waiters(db, fragment):
+    """For each other statement running fragment that waits on a lock, the
+    pids of the backends that hold it up."""
+    return [pids for (pids,) in query(
+        db, "SELECT pg_blocking_pids(pid) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND query LIKE %s AND pid <> pg_backend_pid()",
+        "%" + fragment + "%")]
+
+
 def unique_email(tag="user"):
     return f"{tag}-{uuid.uuid4().hex[:12]}@Example.ORG"
 
@@ -50,6 +75,10 @@ def register(email=None, password=PASSWORD, **extra):
     }
     body.update(extra)
     return requests.post(url("/api/v1/auth/register"), json=body)
+
+
+def login(email, password=PASSWORD):
+    return requests.post(url("/api/v1/auth/login"), json={"email": email, "password": password})
 
 
 class Client:
@@ -107,3 +136,49 @@ def instructor(db):
 @pytest.fixture
 def admin(db):
     return new_user(db, "admin")
+
+
+# -- scratch databases, for scripts/migrate and the bench data ------------------
+
+@pytest.fixture
+def scratch():
+    """A new, empty database; its URL in keyword form (host=... dbname=...)."""
+    name = "sg_migrate_" + uuid.uuid4().hex[:10]
+    admin = psycopg2.connect(DATABASE_URL)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    except psycopg2.Error as e:
+        admin.close()
+        if EMBEDDED:
+            pytest.fail(f"the private cluster's user must be able to create databases: {e}")
+        pytest.skip(f"the DATABASE_URL user may not create databases: {e}")
+    dsn = psycopg2.extensions.parse_dsn(DATABASE_URL)
+    dsn["dbname"] = name
+    yield psycopg2.extensions.make_dsn(**dsn)
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def migrate(url, folder=None, wait=True):
+    """scripts/migrate on url, with folder's migrations (else sql/): its
+    (returncode, stdout, stderr), or the running process if not wait."""
+    env = dict(os.environ, DATABASE_URL=url)
+    if folder is not None:
+        env["SG_SQL_DIR"] = folder
+    p = subprocess.Popen([MIGRATE], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    if not wait:
+        return p
+    out, err = p.communicate(timeout=120)
+    return p.returncode, out, err
+
+
+def rows(url, sql):
+    """sql's rows, on a connection of its own that is closed after (a
+    psycopg2 connection's with block only ends its transaction)."""
+    with contextlib.closing(psycopg2.connect(url)) as c, c.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall()

@@ -2,7 +2,6 @@
 import base64
 import concurrent.futures
 import glob
-import hashlib
 import json
 import os
 import re
@@ -16,11 +15,11 @@ import psycopg2
 import pytest
 import requests
 
-from conftest import (BASE, DATABASE_URL, PASSWORD, Client, new_user, query, register,
-                      unique_email, url)
-from test_learning import beat, enroll, lessons_of, no_quiz_files, published_course
+from conftest import (BASE, DATABASE_URL, PASSWORD, ROOT, Client, lock_waiters, login,
+                      new_user, query, register, unique_email, url, wait_for)
+from courses import (beat, enroll, lessons_of, no_quiz_files, published_course,
+                     record_quiz_pass)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ISS, AUD = "safeguard-learn", "safeguard-learn-api"
 
 
@@ -59,18 +58,11 @@ def me_with(token):
     return requests.get(url("/api/v1/me"), headers={"Authorization": "Bearer " + token})
 
 
-def login(email, password):
-    return requests.post(url("/api/v1/auth/login"), json={"email": email, "password": password})
-
-
-def acct_key(email):
-    """The account's throttle key, made as the server makes it: the address
-    as normalised, in lower case, hashed (SHA-256, first 128 bits, hex)."""
-    return "acct:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-
-
-def throttle_count(db, key):
-    rows = query(db, "SELECT failures FROM login_throttle WHERE key = %s", key)
+def throttle_count(db, email):
+    """The failures counted against the account's sign-in budget; its key is
+    made by the server's own auth.account_key()."""
+    rows = query(db, "SELECT failures FROM login_throttle WHERE key = auth.account_key(%s)",
+                 email)
     return rows[0][0] if rows else 0
 
 
@@ -79,7 +71,9 @@ def fresh_address_budget(db):
     """Every test here signs in from 127.0.0.1, and every failure counts
     against that address's budget (20 in 15 minutes): each test starts with
     the budget whole, so one test's failures cannot turn another's 401 into
-    a 429."""
+    a 429, and leaves it whole for the suites that follow."""
+    query(db, "DELETE FROM login_throttle WHERE key LIKE 'addr:%%'")
+    yield
     query(db, "DELETE FROM login_throttle WHERE key LIKE 'addr:%%'")
 
 
@@ -157,10 +151,8 @@ def test_login_returns_a_well_formed_token(learner):
 
 
 def test_unknown_email_and_wrong_password_answer_alike(learner):
-    wrong = requests.post(url("/api/v1/auth/login"),
-                          json={"email": learner.email, "password": "wrong password!"})
-    unknown = requests.post(url("/api/v1/auth/login"),
-                            json={"email": unique_email("ghost"), "password": "wrong password!"})
+    wrong = login(learner.email, "wrong password!")
+    unknown = login(unique_email("ghost"), "wrong password!")
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.json()["error"]["code"] == "login_failed"
@@ -170,7 +162,7 @@ def test_unknown_email_costs_a_password_verification(learner):
     """Both paths run argon2id: neither answers in a fraction of the other."""
     def timed(email):
         t = time.monotonic()
-        requests.post(url("/api/v1/auth/login"), json={"email": email, "password": "nope nope nope"})
+        login(email, "nope nope nope")
         return time.monotonic() - t
     wrong = statistics.median(timed(learner.email) for _ in range(3))
     unknown = statistics.median(timed(unique_email("ghost")) for _ in range(3))
@@ -194,7 +186,7 @@ def test_parallel_wrong_passwords_get_no_more_than_the_limit(db, learner):
     statuses = sorted(code for code, _ in results)
     assert statuses == [401] * 5 + [429] * (n - 5), statuses
     assert all(0 < int(retry) <= 900 for code, retry in results if code == 429)
-    assert throttle_count(db, acct_key(learner.email)) == 5
+    assert throttle_count(db, learner.email) == 5
     # Only failures are charged to the address: the 5 checked ones.
     addr = query(db, "SELECT failures FROM login_throttle WHERE key LIKE 'addr:%%'")
     assert addr == [(5,)]
@@ -221,48 +213,41 @@ def test_many_people_behind_one_address_sign_in_at_once(db):
 
 def test_login_throttles_per_account_then_resets(db, learner):
     for _ in range(5):
-        r = requests.post(url("/api/v1/auth/login"),
-                          json={"email": learner.email, "password": "wrong password!"})
+        r = login(learner.email, "wrong password!")
         assert r.status_code == 401
-    r = requests.post(url("/api/v1/auth/login"),
-                      json={"email": learner.email, "password": PASSWORD})
+    r = login(learner.email, PASSWORD)
     assert r.status_code == 429
     # Changing the case of the address buys no new budget.
-    r2 = requests.post(url("/api/v1/auth/login"),
-                       json={"email": learner.email.upper(), "password": PASSWORD})
+    r2 = login(learner.email.upper(), PASSWORD)
     assert r2.status_code == 429
     assert r.json()["error"]["code"] == "too_many_attempts"
     assert 0 < int(r.headers["retry-after"]) <= 900
     # The window passes.
     query(db, "UPDATE login_throttle SET window_start = now() - interval '16 minutes' "
               "WHERE key LIKE 'acct:%%'")
-    r = requests.post(url("/api/v1/auth/login"),
-                      json={"email": learner.email, "password": PASSWORD})
+    r = login(learner.email, PASSWORD)
     assert r.status_code == 200, r.text
 
 
 def test_login_throttles_per_address_then_resets(db, learner):
-    try:
-        statuses = []
-        for i in range(21):
-            r = login(unique_email("spray"), "whatever1234!")
-            statuses.append(r.status_code)
-        assert statuses[:20] == [401] * 20
-        assert statuses[20] == 429
-        assert r.json()["error"]["code"] == "too_many_attempts"
-        assert 0 < int(r.headers["retry-after"]) <= 900
-        # The address is refused whatever the account, right password too.
-        r = login(learner.email, PASSWORD)
-        assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 900
-        # That refusal cost the account nothing: its budget is whole.
-        assert throttle_count(db, acct_key(learner.email)) == 0
-        # The window passes.
-        query(db, "UPDATE login_throttle SET window_start = now() - interval '16 minutes' "
-                  "WHERE key LIKE 'addr:%%'")
-        assert login(unique_email("spray"), "whatever1234!").status_code == 401
-        assert login(learner.email, PASSWORD).status_code == 200
-    finally:
-        query(db, "DELETE FROM login_throttle WHERE key LIKE 'addr:%%'")
+    statuses = []
+    for i in range(21):
+        r = login(unique_email("spray"), "whatever1234!")
+        statuses.append(r.status_code)
+    assert statuses[:20] == [401] * 20
+    assert statuses[20] == 429
+    assert r.json()["error"]["code"] == "too_many_attempts"
+    assert 0 < int(r.headers["retry-after"]) <= 900
+    # The address is refused whatever the account, right password too.
+    r = login(learner.email, PASSWORD)
+    assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 900
+    # That refusal cost the account nothing: its budget is whole.
+    assert throttle_count(db, learner.email) == 0
+    # The window passes.
+    query(db, "UPDATE login_throttle SET window_start = now() - interval '16 minutes' "
+              "WHERE key LIKE 'addr:%%'")
+    assert login(unique_email("spray"), "whatever1234!").status_code == 401
+    assert login(learner.email, PASSWORD).status_code == 200
 
 
 # -- forged tokens: every one a 401 -----------------------------------------
@@ -416,8 +401,7 @@ def test_disabled_account_stops_at_once(db, admin):
     assert r.status_code == 200 and r.json()["disabled"] is True
     assert victim.get("/api/v1/me").status_code == 401
     assert refresh(victim.refresh_token).status_code == 401
-    r = requests.post(url("/api/v1/auth/login"),
-                      json={"email": victim.email, "password": PASSWORD})
+    r = login(victim.email, PASSWORD)
     assert r.status_code == 401
     # Enabled again, the person signs in anew.
     assert admin.patch(f"/api/v1/admin/users/{victim.user_id}",
@@ -443,7 +427,7 @@ def test_password_change_needs_the_current_one_and_ends_other_sessions(db):
     assert a.get("/api/v1/me").status_code == 401
     assert refresh(other.refresh_token).status_code == 401
     Client(a.email, "a brand new passphrase")
-    bad = requests.post(url("/api/v1/auth/login"), json={"email": a.email, "password": PASSWORD})
+    bad = login(a.email, PASSWORD)
     assert bad.status_code == 401
 
 
@@ -455,7 +439,7 @@ def test_wrong_current_passwords_are_throttled_like_sign_in(db):
     for i in range(5):
         r = a.post("/api/v1/me/password", json=change)
         assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_password", r.text
-        assert throttle_count(db, acct_key(a.email)) == i + 1
+        assert throttle_count(db, a.email) == i + 1
     # The budget is spent: refused before any check, the right password too.
     r = a.post("/api/v1/me/password", json={**change, "current_password": PASSWORD})
     assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_attempts"
@@ -466,10 +450,10 @@ def test_wrong_current_passwords_are_throttled_like_sign_in(db):
         .startswith("$argon2id$")
     # The window passes; the right password changes it and clears the count.
     query(db, "UPDATE login_throttle SET window_start = now() - interval '16 minutes' "
-              "WHERE key = %s", acct_key(a.email))
+              "WHERE key = auth.account_key(%s)", a.email)
     r = a.post("/api/v1/me/password", json={**change, "current_password": PASSWORD})
     assert r.status_code == 200, r.text
-    assert throttle_count(db, acct_key(a.email)) == 0
+    assert throttle_count(db, a.email) == 0
 
 
 def erase(client, body=None, **kw):
@@ -491,13 +475,13 @@ def test_erasure_needs_the_current_password(db, learner):
     assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_field"
     r = learner.post("/api/v1/me/erase", data="{", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_json"
-    assert throttle_count(db, acct_key(learner.email)) == 0
+    assert throttle_count(db, learner.email) == 0
     # A wrong password: refused, and counted against the account's budget.
     r = erase(learner, {"password": "not my password"})
     assert r.status_code == 403, r.text
     assert r.json()["error"]["code"] == "wrong_password"
     assert r.json()["error"]["field"] == "password"
-    assert throttle_count(db, acct_key(learner.email)) == 1
+    assert throttle_count(db, learner.email) == 1
     assert learner.get("/api/v1/me").status_code == 200
     assert query(db, "SELECT erased_at FROM users WHERE id = %s", learner.user_id) == [(None,)]
     for _ in range(4):
@@ -536,11 +520,6 @@ def test_the_last_active_admin_cannot_erase_their_account(db, admin):
         query(db, "UPDATE users SET role = 'admin' WHERE id = ANY(%s::uuid[])", away)
 
 
-def waiting_on_locks(db, fragment):
-    return query(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                     "AND query LIKE %s", "%" + fragment + "%")[0][0]
-
-
 def test_two_last_admins_erasing_at_once_leave_one(db):
     """Both erasures are held at the database (the test locks the two rows)
     until both wait there, then go at once: one may leave, the other is the
@@ -554,11 +533,14 @@ def test_two_last_admins_erasing_at_once_leave_one(db):
                         (a.user_id, b.user_id))
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             pending = [pool.submit(lambda c: erase(c).status_code, c) for c in (a, b)]
-            deadline = time.monotonic() + 20
-            while waiting_on_locks(db, "api.me_delete") < 2:
-                assert time.monotonic() < deadline, "the erasures never reached the database"
+
+            def both_held():
+                if len(lock_waiters(db, "api.me_delete")) >= 2:
+                    return True
                 assert not any(f.done() for f in pending), [f.result() for f in pending]
-                time.sleep(0.05)
+                return False
+
+            wait_for(both_held, "the erasures to reach the database")
             hold.commit()
             codes = sorted(f.result() for f in pending)
         assert codes == [204, 409], codes
@@ -693,9 +675,7 @@ def test_export_holds_learning_records_and_what_was_done_to_the_account(db, admi
     first = lessons_of(slug)[0]
     key = str(uuid.uuid4())
     assert beat(learner, first["id"], key=key, position=0.5, delta=10).status_code == 200
-    query(db, "INSERT INTO quiz_passes (enrollment_id, quiz_id) SELECT e.id, q.id "
-              "FROM enrollments e JOIN quizzes q ON q.course_id = e.course_id "
-              "WHERE e.user_id = %s", learner.user_id)
+    record_quiz_pass(db, learner, slug)
     assert admin.patch(f"/api/v1/admin/users/{learner.user_id}",
                        json={"disabled": False}).status_code == 200
 
@@ -763,8 +743,7 @@ def test_delete_erases_personal_fields_and_ends_sessions(db, learner):
     assert row[0].startswith("erased-") and row[1] == "Erased account"
     assert row[2] is None and row[3] == "!" and row[4] is not None
     assert learner.get("/api/v1/me").status_code == 401
-    r = requests.post(url("/api/v1/auth/login"),
-                      json={"email": learner.email, "password": PASSWORD})
+    r = login(learner.email, PASSWORD)
     assert r.status_code == 401
 
 
@@ -918,6 +897,11 @@ def test_client_leaving_during_sign_in_harms_nothing(db, learner):
     for _ in range(4):
         assert requests.get(url("/healthz")).status_code == 200
     # Each attempt took its place in the budget when it started, and an
-    # attempt nobody waited for the answer of keeps it: clear them.
-    query(db, "DELETE FROM login_throttle WHERE key = %s", acct_key(learner.email))
+    # attempt nobody waited for the answer of keeps it: clear them, once no
+    # sign-in is still taking its place.
+    wait_for(lambda: query(db, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                               "AND query LIKE '%%api.login_lookup%%' "
+                               "AND pid <> pg_backend_pid()")[0][0] == 0,
+             "the abandoned sign-ins to leave api.login_lookup")
+    query(db, "DELETE FROM login_throttle WHERE key = auth.account_key(%s)", learner.email)
     Client(learner.email)

@@ -4,8 +4,8 @@ import uuid
 import requests
 
 from conftest import new_user, query, url
-from test_catalog import counts, example_files, make_zip, manifest, new_course, upload, \
-    with_manifest
+from courses import (counts, example_files, make_zip, manifest, new_course, published_course,
+                     upload, with_manifest)
 
 
 def module_zip(key, order, files=None):
@@ -59,15 +59,9 @@ def translations(slug):
     return [t["slug"] for t in r.json()["translations"]]
 
 
-def publish(client, slug):
-    assert upload(client, slug, make_zip(example_files())).status_code == 201
-    assert client.post(f"/api/v1/instructor/courses/{slug}/publish").status_code == 200
-
-
 def test_only_a_groups_instructors_add_translations_to_it(db, instructor):
     group = "group-" + uuid.uuid4().hex[:10]
-    mine = new_course(instructor, translation_group=group)
-    publish(instructor, mine)
+    mine = published_course(instructor, translation_group=group)
     other = new_user(db, "instructor")
 
     # Another instructor can neither create a course in the group...
@@ -80,8 +74,7 @@ def test_only_a_groups_instructors_add_translations_to_it(db, instructor):
     assert r.json()["error"]["field"] == "translation_group"
     assert query(db, "SELECT count(*) FROM courses WHERE slug = %s", slug)[0][0] == 0
     # ...nor move a course of theirs into it.
-    theirs = new_course(other, language="es")
-    publish(other, theirs)
+    theirs = published_course(other, language="es")
     r = other.patch(f"/api/v1/instructor/courses/{theirs}", json={"translation_group": group})
     assert r.status_code == 403, r.text
     assert query(db, "SELECT translation_group FROM courses WHERE slug = %s",

@@ -1,15 +1,15 @@
 """make bench's data generator (tests/bench/data.sql), run small on a scratch
 database migrated like the real one: the rows it promises, ids the wrk and
 pgbench scripts can name, and its refusal of a database with real users."""
+import contextlib
 import os
 import subprocess
 
 import psycopg2
 import pytest
 
-from test_migrate import MIGRATE, rows, scratch  # noqa: F401 (fixture)
+from conftest import ROOT, migrate, rows
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "tests", "bench", "data.sql")
 SIZE = {"learners": 40, "courses": 3, "modules": 2, "lessons": 3,
         "per_learner": 2, "progress": 150}
@@ -31,10 +31,9 @@ def generate(url):
 
 
 @pytest.fixture
-def migrated(scratch):  # noqa: F811
-    p = subprocess.run([MIGRATE], env=dict(os.environ, DATABASE_URL=scratch),
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stderr
+def migrated(scratch):
+    code, _, err = migrate(scratch)
+    assert code == 0, err
     return scratch
 
 
@@ -69,7 +68,8 @@ def test_the_generator_makes_the_rows_it_promises(migrated):
 
 
 def test_the_generator_refuses_a_database_with_real_users(migrated):
-    with psycopg2.connect(migrated) as c, c.cursor() as cur:
+    # The connection's own with block commits; closing() then closes it.
+    with contextlib.closing(psycopg2.connect(migrated)) as c, c, c.cursor() as cur:
         cur.execute("INSERT INTO users (email, password_hash, display_name, country, "
                     "profession, language) VALUES ('nurse@example.org', 'x', 'A Nurse', "
                     "'PH', 'health', 'en')")

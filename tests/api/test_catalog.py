@@ -5,7 +5,6 @@ import io
 import json
 import os
 import shutil
-import struct
 import subprocess
 import uuid
 import zipfile
@@ -13,59 +12,9 @@ import zipfile
 import pytest
 import requests
 
-from conftest import new_user, query, url
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EXAMPLE = os.path.join(ROOT, "docs", "example-module")
-TABLES = ("courses", "modules", "lessons", "media", "quizzes", "audit_log")
-
-
-def example_files():
-    files = {}
-    for base, _, names in os.walk(EXAMPLE):
-        for n in names:
-            path = os.path.join(base, n)
-            files[os.path.relpath(path, EXAMPLE)] = open(path, "rb").read()
-    return files
-
-
-def make_zip(files, compression=zipfile.ZIP_DEFLATED):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
-def manifest(files):
-    return json.loads(files["module.json"])
-
-
-def with_manifest(files, m):
-    files = dict(files)
-    files["module.json"] = json.dumps(m).encode()
-    return files
-
-
-def upload(client, slug, data):
-    return client.post(f"/api/v1/instructor/courses/{slug}/modules",
-                       files={"package": ("module.zip", data, "application/zip")})
-
-
-def new_course(client, **extra):
-    slug = "course-" + uuid.uuid4().hex[:10]
-    body = {"slug": slug, "title": "Working with missing children " + slug,
-            "summary": "First steps when a child goes missing.",
-            "language": "en", "audiences": ["education", "health"],
-            "estimated_hours": 1.5}
-    body.update(extra)
-    r = client.post("/api/v1/instructor/courses", json=body)
-    assert r.status_code == 201, r.text
-    return slug
-
-
-def counts(db):
-    return {t: query(db, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}
+from conftest import ROOT, new_user, query, url
+from courses import (EXAMPLE, counts, example_files, make_zip, manifest, new_course,
+                     published_course, upload, with_manifest)
 
 
 @pytest.fixture
@@ -261,13 +210,8 @@ def test_files_adding_up_past_the_total_cap_are_refused(db, instructor, course):
     # Six files of 9 MB: each under the 10 MB limit and compressing about
     # 4:1 (far from the ratio limit), together over 50 MB uncompressed.
     part = os.urandom(9 * 1024 * 1024).translate(bytes(48 + (i & 1) for i in range(256)))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for name, data in example_files().items():
-            z.writestr(name, data)
-        for i in range(6):
-            z.writestr(f"media/part-{i}.txt", part)
-    data = buf.getvalue()
+    parts = {f"media/part-{i}.txt": part for i in range(6)}
+    data = make_zip({**example_files(), **parts}, compresslevel=1)
     assert len(data) < 50 * 1024 * 1024
     before = counts(db)
     r = upload(instructor, course, data)
@@ -474,14 +418,12 @@ def test_course_fields_are_validated(instructor):
 
 def test_catalog_filters_by_language_audience_and_words(db, instructor):
     tag = uuid.uuid4().hex[:8]
-    en = new_course(instructor, title=f"Interviewing children safely {tag}",
-                    audiences=["law_enforcement"], summary="Investigators interviewing witnesses.")
-    es = new_course(instructor, language="es", audiences=["health"],
-                    title=f"Protección de la infancia en urgencias {tag}",
-                    summary="Enfermeras y médicos ante señales de maltrato.")
-    for slug in (en, es):
-        assert upload(instructor, slug, make_zip(example_files())).status_code == 201
-        assert instructor.post(f"/api/v1/instructor/courses/{slug}/publish").status_code == 200
+    en = published_course(instructor, title=f"Interviewing children safely {tag}",
+                          audiences=["law_enforcement"],
+                          summary="Investigators interviewing witnesses.")
+    es = published_course(instructor, language="es", audiences=["health"],
+                          title=f"Protección de la infancia en urgencias {tag}",
+                          summary="Enfermeras y médicos ante señales de maltrato.")
 
     def slugs(**params):
         r = requests.get(url("/api/v1/courses"), params=params)
@@ -551,13 +493,6 @@ def test_media_are_served_by_hash_with_ranges(db, course):
     assert requests.get(url("/api/v1/media/../../etc/passwd")).status_code == 404
 
 
-def published(instructor, **extra):
-    slug = new_course(instructor, **extra)
-    assert upload(instructor, slug, make_zip(example_files())).status_code == 201
-    assert instructor.post(f"/api/v1/instructor/courses/{slug}/publish").status_code == 200
-    return slug
-
-
 def catalog(**params):
     r = requests.get(url("/api/v1/courses"), params=params)
     assert r.status_code == 200, r.text
@@ -566,7 +501,7 @@ def catalog(**params):
 
 def test_catalog_title_match_takes_q_literally(db, instructor):
     tag = uuid.uuid4().hex[:10]
-    slug = published(instructor, title=f"Rates 50% {tag}")
+    slug = published_course(instructor, title=f"Rates 50% {tag}")
     assert [c["slug"] for c in catalog(q=tag)["courses"]] == [slug]
     # Unescaped, "_" matches any one character and "%" anything at all.
     assert catalog(q=tag[:4] + "_" + tag[5:])["total"] == 0
@@ -580,10 +515,10 @@ def test_catalog_title_match_takes_q_literally(db, instructor):
 
 def test_catalog_search_stems_in_the_courses_language(instructor):
     tag = uuid.uuid4().hex[:10]
-    es = published(instructor, language="es", title=f"Cómo denunciar el maltrato {tag}",
-                   summary="Pasos para informar.")
-    en = published(instructor, language="en", title=f"Cómo denunciar el maltrato {tag}x",
-                   summary="Steps to report.")
+    es = published_course(instructor, language="es", title=f"Cómo denunciar el maltrato {tag}",
+                          summary="Pasos para informar.")
+    en = published_course(instructor, language="en", title=f"Cómo denunciar el maltrato {tag}x",
+                          summary="Steps to report.")
     # Spanish stems "denunciando" and "denunciar" alike (denunci); the
     # English stemmer leaves both as they are, so only the Spanish course
     # matches "denunciando".
@@ -596,7 +531,7 @@ def test_catalog_search_stems_in_the_courses_language(instructor):
 
 def test_catalog_pages_total_and_gzip(instructor):
     tag = uuid.uuid4().hex[:10]
-    slugs = {published(instructor, title=f"Paging course {i} {tag}") for i in range(21)}
+    slugs = {published_course(instructor, title=f"Paging course {i} {tag}") for i in range(21)}
     first = catalog(q=tag)
     assert (first["page"], first["page_size"], first["total"]) == (1, 20, 21)
     assert len(first["courses"]) == 20
@@ -623,9 +558,7 @@ def test_video_and_captions_reach_the_lesson_reader(db, instructor):
     m = manifest(files)
     m["lessons"][0]["video"] = {"url": "https://video.example.org/first.mp4",
                                 "captions": "media/first.en.vtt"}
-    slug = new_course(instructor)
-    assert upload(instructor, slug, make_zip(with_manifest(files, m))).status_code == 201
-    assert instructor.post(f"/api/v1/instructor/courses/{slug}/publish").status_code == 200
+    slug = published_course(instructor, with_manifest(files, m))
     learner = new_user(db, "learner")
     assert learner.post(f"/api/v1/courses/{slug}/enrollment").status_code == 201
     first, second = [l["id"] for l in

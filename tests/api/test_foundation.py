@@ -10,10 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from conftest import url
-
-EMBEDDED = os.environ.get("EMBEDDED", "1") == "1"
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from conftest import EMBEDDED, ROOT, login, query, url
 
 
 def assert_error(r, status, code):
@@ -92,7 +89,6 @@ def test_wrong_content_type_is_a_415():
 
 
 def test_migrations_are_recorded_with_checksums(db):
-    from conftest import query
     rows = query(db, "SELECT version, checksum FROM schema_migrations ORDER BY version")
     files = sorted(f for f in os.listdir(os.path.join(ROOT, "sql")) if f[:3].isdigit())
     assert [r[0] for r in rows] == [f[:3] for f in files]
@@ -102,7 +98,6 @@ def test_migrations_are_recorded_with_checksums(db):
 def test_edited_migration_stops_the_run(db, tmp_path):
     """An applied file whose content changed makes scripts/migrate fail
     clearly and apply nothing."""
-    from conftest import query
     query(db, "UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE version = '001'")
     try:
         p = subprocess.run([os.path.join(ROOT, "scripts/migrate")],
@@ -115,22 +110,19 @@ def test_edited_migration_stops_the_run(db, tmp_path):
         query(db, "UPDATE schema_migrations SET checksum = %s WHERE version = '001'", good)
 
 
+DEMO_SLUGS = "('child-abuse-foundations', 'abuso-infantil-fundamentos')"
 SEEDED = {
     "accounts": "SELECT count(*) FROM users WHERE email LIKE '%%@demo.safeguard.example'",
-    "courses": "SELECT count(*) FROM courses WHERE slug IN "
-               "('child-abuse-foundations', 'abuso-infantil-fundamentos')",
+    "courses": f"SELECT count(*) FROM courses WHERE slug IN {DEMO_SLUGS}",
     "modules": "SELECT count(*) FROM modules m JOIN courses c ON c.id = m.course_id "
-               "WHERE c.slug IN ('child-abuse-foundations', 'abuso-infantil-fundamentos')",
+               f"WHERE c.slug IN {DEMO_SLUGS}",
     "lessons": "SELECT count(*) FROM lessons l JOIN modules m ON m.id = l.module_id "
-               "JOIN courses c ON c.id = m.course_id "
-               "WHERE c.slug IN ('child-abuse-foundations', 'abuso-infantil-fundamentos')",
-    "versions": "SELECT sum(version) FROM courses WHERE slug IN "
-                "('child-abuse-foundations', 'abuso-infantil-fundamentos')",
+               f"JOIN courses c ON c.id = m.course_id WHERE c.slug IN {DEMO_SLUGS}",
+    "versions": f"SELECT sum(version) FROM courses WHERE slug IN {DEMO_SLUGS}",
 }
 
 
 def test_seeding_twice_adds_nothing(db):
-    from conftest import query
     before = {k: query(db, q)[0][0] for k, q in SEEDED.items()}
     assert before["accounts"] == 3 and before["courses"] == 2
     assert before["modules"] >= 4 and before["lessons"] >= 10
@@ -149,12 +141,13 @@ def test_the_passwords_the_first_seed_printed_sign_in():
     lines = [ln.split("\t") for ln in log.splitlines() if "@demo.safeguard.example" in ln]
     assert sorted(ln[0].strip() for ln in lines) == ["admin", "instructor", "learner"]
     for role, email, password in ((ln[0].strip(), ln[1], ln[2]) for ln in lines):
-        r = requests.post(url("/api/v1/auth/login"), json={"email": email, "password": password})
+        r = login(email, password)
         assert r.status_code == 200, (role, r.text)
         assert r.json()["user"]["role"] == role
 
 
-def wait_for(path, status, seconds):
+def wait_for_status(path, status, seconds):
+    """When path first answered status, within seconds; None if it did not."""
     deadline = time.monotonic() + seconds
     last = None
     while time.monotonic() < deadline:
@@ -179,7 +172,8 @@ def workers_answering_ready(workers, tries=10, conns=48):
     """The worker ids seen answering /readyz 200. A worker takes the
     connections it accepts, so many are opened at once before any asks:
     a light sequential load would all land on one worker."""
-    host, port = urlsplit(url("/")).hostname, urlsplit(url("/")).port
+    base = urlsplit(url("/"))
+    host, port = base.hostname, base.port
     seen = set()
     for _ in range(tries):
         held = [http.client.HTTPConnection(host, port, timeout=5) for _ in range(conns)]
@@ -211,8 +205,7 @@ def test_readyz_follows_the_database_down_and_back_up():
     subprocess.run([os.path.join(ROOT, "scripts/db"), "stop"], check=True,
                    capture_output=True)
     try:
-        stopped = time.monotonic()
-        down_at = wait_for("/readyz", 503, 2.0)
+        down_at = wait_for_status("/readyz", 503, 2.0)
         assert down_at is not None, "readyz did not answer 503 within 2 s"
         r = requests.get(url("/readyz"))
         assert r.status_code == 503
@@ -222,7 +215,7 @@ def test_readyz_follows_the_database_down_and_back_up():
     finally:
         subprocess.run([os.path.join(ROOT, "scripts/db"), "start", "safeguard_test"],
                        check=True, capture_output=True)
-    up_at = wait_for("/readyz", 200, 5.0)
+    up_at = wait_for_status("/readyz", 200, 5.0)
     assert up_at is not None, "readyz did not answer 200 within 5 s of the restart"
     # Every worker recovers, not just the first to answer...
     assert workers_answering_ready(len(workers)) == set(range(1, len(workers) + 1))

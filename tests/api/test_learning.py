@@ -1,52 +1,20 @@
 """Enrollment, lesson progress and course completion."""
 import concurrent.futures
 import datetime
-import json
-import time
 import uuid
 
 import psycopg2
 import pytest
 import requests
 
-from conftest import DATABASE_URL, new_user, query, url
-from test_catalog import example_files, make_zip, manifest, new_course, upload, with_manifest
-
-
-def published_course(instructor, files=None, **extra):
-    slug = new_course(instructor, **extra)
-    r = upload(instructor, slug, make_zip(files or example_files()))
-    assert r.status_code == 201, r.text
-    assert instructor.post(f"/api/v1/instructor/courses/{slug}/publish").status_code == 200
-    return slug
-
-
-def lessons_of(slug):
-    outline = requests.get(url(f"/api/v1/courses/{slug}")).json()
-    return [l for m in outline["modules"] for l in m["lessons"]]
-
-
-def beat(client, lesson, key=None, position=0.5, delta=10, completed=False):
-    return client.put(f"/api/v1/lessons/{lesson}/progress",
-                      json={"position": position, "time_spent_delta": delta,
-                            "completed": completed},
-                      headers={"Idempotency-Key": key or str(uuid.uuid4())})
-
-
-def no_quiz_files():
-    files = example_files()
-    m = manifest(files)
-    m["quiz"] = None
-    return with_manifest(files, m)
+from conftest import DATABASE_URL, lock_waiters, new_user, query, url, wait_for
+from courses import (beat, enroll, example_files, lessons_of, make_zip, manifest, new_course,
+                     no_quiz_files, published_course, record_quiz_pass, upload, with_manifest)
 
 
 @pytest.fixture
 def course(instructor):
     return published_course(instructor, no_quiz_files())
-
-
-def enroll(client, slug):
-    return client.post(f"/api/v1/courses/{slug}/enrollment")
 
 
 def enrollment_row(db, client, slug):
@@ -60,14 +28,6 @@ def enrollment_row(db, client, slug):
 def certificate_jobs(db, enrollment_id):
     return query(db, "SELECT count(*) FROM certificate_jobs WHERE enrollment_id = %s",
                  enrollment_id)[0][0]
-
-
-def wait_for(condition, what, timeout=20):
-    """Polls a condition of the database (not a sleep standing in for one)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 # -- enrollment ------------------------------------------------------------------
@@ -265,10 +225,7 @@ def test_module_requiring_previous_quiz(db, instructor, learner):
     r = beat(learner, ids[2])
     assert r.status_code == 403 and r.json()["error"]["unlock"]["reason"] == "quiz"
     # The quiz engine records a pass; the module opens.
-    query(db, "INSERT INTO quiz_passes (enrollment_id, quiz_id) "
-              "SELECT e.id, q.id FROM enrollments e JOIN quizzes q ON q.course_id = e.course_id "
-              "JOIN courses c ON c.id = e.course_id WHERE c.slug = %s AND e.user_id = %s",
-          slug, learner.user_id)
+    record_quiz_pass(db, learner, slug)
     assert learner.get(f"/api/v1/lessons/{ids[2]}").status_code == 200
 
 
@@ -618,21 +575,14 @@ def test_a_quiz_pass_can_complete_the_course(db, instructor, learner):
     early = new_user(db)
     enroll(early, slug)
     assert beat(early, ids[0], completed=True).status_code == 200
-
-    def record_pass(client):
-        query(db, "INSERT INTO quiz_passes (enrollment_id, quiz_id) "
-                  "SELECT e.id, q.id FROM enrollments e JOIN quizzes q ON q.course_id = e.course_id "
-                  "JOIN courses c ON c.id = e.course_id WHERE c.slug = %s AND e.user_id = %s",
-              slug, client.user_id)
-
     # The quiz engine records the pass: the last piece, so the course is done.
-    record_pass(learner)
+    record_quiz_pass(db, learner, slug)
     row = enrollment_row(db, learner, slug)
     assert row[1] is not None and certificate_jobs(db, row[0]) == 1
     p = learner.get(f"/api/v1/courses/{slug}/progress").json()
     assert p["percent"] == 100 and p["remaining"] == {"lessons": [], "quizzes": []}
     # A pass with a lesson still to read completes nothing.
-    record_pass(early)
+    record_quiz_pass(db, early, slug)
     row = enrollment_row(db, early, slug)
     assert row[1] is None and certificate_jobs(db, row[0]) == 0
     r = beat(early, ids[1], completed=True)
@@ -701,11 +651,8 @@ def test_malformed_csv_changes_nothing(db, admin, course, bad):
 
 def imports_waiting(db, blocker):
     """(import statements waiting on a lock, how many of them wait on blocker's pid)."""
-    return tuple(query(
-        db, "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
-            "count(*) FILTER (WHERE %s = ANY (pg_blocking_pids(pid))) "
-            "FROM pg_stat_activity WHERE query LIKE '%%api.admin_enroll_bulk%%' "
-            "AND pid <> pg_backend_pid()", blocker)[0])
+    waiters = lock_waiters(db, "api.admin_enroll_bulk")
+    return len(waiters), sum(blocker in pids for pids in waiters)
 
 
 def test_imports_naming_courses_in_opposite_orders_do_not_deadlock(db, admin, instructor):

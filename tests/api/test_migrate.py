@@ -2,40 +2,10 @@
 migration, a missing or duplicated file, a keyword-form DATABASE_URL."""
 import os
 import shutil
-import subprocess
-import uuid
 
-import psycopg2
-import psycopg2.extensions
-import pytest
+from conftest import ROOT, migrate, rows
 
-from conftest import DATABASE_URL
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MIGRATE = os.path.join(ROOT, "scripts", "migrate")
 REAL = sorted(f for f in os.listdir(os.path.join(ROOT, "sql")) if f[:3].isdigit())
-
-
-@pytest.fixture
-def scratch():
-    """A new, empty database; its URL in keyword form (host=... dbname=...)."""
-    name = "sg_migrate_" + uuid.uuid4().hex[:10]
-    admin = psycopg2.connect(DATABASE_URL)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    except psycopg2.Error as e:
-        admin.close()
-        if os.environ.get("EMBEDDED", "1") == "1":
-            pytest.fail(f"the private cluster's user must be able to create databases: {e}")
-        pytest.skip(f"the DATABASE_URL user may not create databases: {e}")
-    dsn = psycopg2.extensions.parse_dsn(DATABASE_URL)
-    dsn["dbname"] = name
-    yield psycopg2.extensions.make_dsn(**dsn)
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
 
 
 def sql_dir(tmp_path, extra=None, only=None):
@@ -46,22 +16,6 @@ def sql_dir(tmp_path, extra=None, only=None):
     for name, text in (extra or {}).items():
         (d / name).write_text(text)
     return str(d)
-
-
-def migrate(url, folder, wait=True):
-    env = dict(os.environ, DATABASE_URL=url, SG_SQL_DIR=folder)
-    p = subprocess.Popen([MIGRATE], env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    if not wait:
-        return p
-    out, err = p.communicate(timeout=120)
-    return p.returncode, out, err
-
-
-def rows(url, sql):
-    with psycopg2.connect(url) as c, c.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall()
 
 
 def test_two_runs_at_once_apply_each_migration_once(scratch, tmp_path):

@@ -12,7 +12,8 @@ import re
 import pytest
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from conftest import ROOT
+
 API_C = os.path.join(ROOT, "src", "api.c")
 SPEC = os.path.join(ROOT, "docs", "openapi.yaml")
 

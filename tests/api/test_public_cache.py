@@ -10,36 +10,29 @@ import gzip
 import requests
 
 from conftest import query, url
-from test_catalog import example_files, make_zip, new_course, upload
+from courses import example_files, make_zip, new_course, published_course, upload
 
 READS = 8
 
 
+def read_everywhere(path, status=200, **params):
+    """The bodies of READS answers to fresh connections (any worker), each
+    of them status."""
+    bodies = []
+    for _ in range(READS):
+        r = requests.get(url(path), params=params, headers={"Connection": "close"})
+        assert r.status_code == status, r.text
+        bodies.append(r.json())
+    return bodies
+
+
 def titles_everywhere(path):
     """The outline titles READS fresh connections see (any worker)."""
-    seen = set()
-    for _ in range(READS):
-        r = requests.get(url(path), headers={"Connection": "close"})
-        assert r.status_code == 200, r.text
-        seen.add(r.json()["title"])
-    return seen
+    return {b["title"] for b in read_everywhere(path)}
 
 
 def catalog_slugs_everywhere(**params):
-    seen = []
-    for _ in range(READS):
-        r = requests.get(url("/api/v1/courses"), params=params,
-                         headers={"Connection": "close"})
-        assert r.status_code == 200, r.text
-        seen.append({c["slug"] for c in r.json()["courses"]})
-    return seen
-
-
-def published_course(instructor):
-    slug = new_course(instructor)
-    assert upload(instructor, slug, make_zip(example_files())).status_code == 201
-    assert instructor.post(f"/api/v1/instructor/courses/{slug}/publish").status_code == 200
-    return slug
+    return [{c["slug"] for c in b["courses"]} for b in read_everywhere("/api/v1/courses", **params)]
 
 
 def test_an_authoring_change_is_seen_at_once_by_every_worker(instructor):
@@ -62,10 +55,8 @@ def test_publishing_and_unpublishing_show_in_the_cached_catalog(instructor):
     assert instructor.post(f"/api/v1/instructor/courses/{slug}/unpublish").status_code == 200
     assert all(slug not in s for s in catalog_slugs_everywhere(lang="es"))
     # The outline of an unpublished course is gone as well, cached or not.
-    for _ in range(READS):
-        r = requests.get(url(f"/api/v1/courses/{slug}"), headers={"Connection": "close"})
-        assert r.status_code == 404
-        assert r.json()["error"]["code"] == "course_not_found"
+    for body in read_everywhere(f"/api/v1/courses/{slug}", 404):
+        assert body["error"]["code"] == "course_not_found"
 
 
 def test_a_refused_change_keeps_the_cache(instructor, learner, db):

@@ -283,6 +283,14 @@ fixture_make() {
 	} >"$OUT/fixture.lua"
 }
 
+# wrk_mixed SECONDS OUTFILE: every scenario at once (tests/bench/lua/mixed.lua)
+# against the app for SECONDS, wrk's report in OUTFILE; wrk's exit status.
+wrk_mixed() {
+	BENCH_FIXTURE=$OUT/fixture.lua wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" \
+		-d "${1}s" --timeout "$BENCH_TIMEOUT" -s tests/bench/lua/mixed.lua \
+		"$BENCH_BASE" >"$2" 2>&1
+}
+
 # ---------------------------------------------------------------------------
 # The bare Kore handler: tests/bench/ceiling, built with kodev. kodev wants
 # the folder named as conf/<name>.conf and leaves a dh2048.pem and cert/
