@@ -64,13 +64,7 @@ function showFormError(formError, msg) {
 // What is wrong with a field, from the catalog: by the error's code, then
 // by the field, then in general (the server's own words are English).
 function fieldMessage(e) {
-	const byCode = `error.${e.code}`;
-	if (t(byCode) !== byCode)
-		return t(byCode);
-	const byField = `error.field.${e.field}`;
-	if (t(byField) !== byField)
-		return t(byField);
-	return errorText(e);
+	return errorText(e, `error.field.${e.field}`);
 }
 
 // Shows an API failure by its field, or for the whole form; focuses it.

@@ -140,8 +140,9 @@ async function route() {
 }
 
 // A page that needs the account when the server cannot say who is signed
-// in: the address stays, the page says so and tries again by itself when
-// the link is back, or at the learner's word.
+// in: the address stays, the page says so and tries again by itself once
+// the session is known (loadSession asks again when the link is back), or
+// at the learner's word.
 function unreachable(root) {
 	setTitle(t('offline.title'));
 	const again = () => route();
@@ -149,8 +150,8 @@ function unreachable(root) {
 		h('p', { class: 'notice' }, t('offline.body')),
 		h('p', null, h('button', { type: 'button', class: 'secondary',
 			onclick: again }, t('common.retry'))));
-	window.addEventListener('online', again, { once: true });
-	return () => window.removeEventListener('online', again);
+	events.addEventListener('session', again, { once: true });
+	return () => events.removeEventListener('session', again);
 }
 
 // A quiet word outside the page, kept until the learner goes elsewhere.
@@ -343,12 +344,6 @@ async function boot() {
 	const session = loadSession();
 	const first = route();
 	const user = await session;
-	if (!user && maybeSignedIn()) {
-		// The server could not say who this is: ask again when the
-		// link is back (the header follows the session event).
-		window.addEventListener('online', () => loadSession(),
-			{ once: true });
-	}
 	sendLeftBeats(user);
 	events.addEventListener('session', (e) => sendLeftBeats(e.detail.user));
 	const wanted = user && uiLanguage(user.language);

@@ -9,7 +9,7 @@
 // for the network stops the queue until the link is back (the online event,
 // or a retry timer that backs off to a minute).
 
-import { api, ApiError, uuid } from './lib.js';
+import { api, ApiError, isTransient, uuid } from './lib.js';
 
 const STORE = 'sg_beats_v1';
 const MAX_QUEUE = 500;
@@ -153,8 +153,7 @@ async function drain(uid, opts) {
 				b.body, { headers: { 'Idempotency-Key': b.key },
 					keepalive: opts.keepalive });
 		} catch (e) {
-			if (!(e instanceof ApiError) || e.status === 0 || e.status >= 500 ||
-			    e.status === 429 || e.status === 408) {
+			if (!(e instanceof ApiError) || isTransient(e.status)) {
 				setState('offline', { queued: pending(uid).length });
 				schedule(uid);
 				return false;

@@ -10,7 +10,7 @@
 
 import {
 	h, add, t, getJSON, errorText, loadSession, safeUrl, ApiError, languageName,
-	fmtPercent, fmtNumber,
+	fmtPercent,
 } from './lib.js';
 import {
 	enqueue, flush, pendingPosition, beatEvents, queueState,
@@ -158,10 +158,10 @@ function track(user, lesson, end, status) {
 		const now = performance.now();
 		if (opts && opts.skipIfSame && delta === 0 &&
 		    position === lastBeat.position && now - lastBeat.at < 2000)
-			return flush(user.id);
+			return;
 		lastBeat = { at: now, position };
 		lastPositions.set(id, position);
-		return enqueue(user.id, id, { position, time_spent_delta: delta,
+		enqueue(user.id, id, { position, time_spent_delta: delta,
 			completed: done }, opts);
 	};
 
@@ -226,10 +226,11 @@ function track(user, lesson, end, status) {
 	document.addEventListener('visibilitychange', onVisibility);
 
 	// Leaving the lesson: the last beat goes now. The promise settles once
-	// the queue is sent (or stuck), for a sign-out to wait on.
+	// the queue is sent (or stuck), for a sign-out to wait on: a flush
+	// while the beat's own flush runs joins it.
 	return () => {
 		stopped = true;
-		const sent = beat({ skipIfSame: true });
+		beat({ skipIfSame: true });
 		clearInterval(heartbeat);
 		observer.disconnect();
 		for (const [ev, fn] of events)
@@ -237,7 +238,7 @@ function track(user, lesson, end, status) {
 		document.removeEventListener('visibilitychange', onVisibility);
 		beatEvents.removeEventListener('state', onState);
 		beatEvents.removeEventListener('sent', onSent);
-		return sent;
+		return flush(user.id);
 	};
 }
 
@@ -294,7 +295,7 @@ function pager(lesson) {
 // lessons left, its quiz, or both (older answers carry no reason).
 function moduleLockText(u) {
 	const v = { title: u.title, quiz: u.quiz_title,
-		n: fmtNumber((u.lessons || []).length) };
+		n: (u.lessons || []).length };
 	switch (u.reason) {
 	case 'module_lessons':
 		return t('lesson.unlockModuleLessons', v);

@@ -82,10 +82,6 @@ export function currentLanguage() {
 // the most specific region the account or the browser gives for it (an
 // en-GB learner reads "5 Mar 2025, 14:05", an en-US one "Mar 5, 2025,
 // 2:05 PM"), else the bare language.
-export function currentLocale() {
-	return locale;
-}
-
 function pickLocale() {
 	const tags = [user && user.language, ...(navigator.languages ||
 		[navigator.language])];
@@ -211,12 +207,19 @@ export function regionName(code) {
 export class ApiError extends Error {
 	constructor(status, body) {
 		const e = body && body.error ? body.error : {};
-		super(e.code || (status === 0 ? 'network' : 'api'));
+		const code = e.code || (status === 0 ? 'network' : null);
+		super(code || 'api');
 		this.status = status;
-		this.code = e.code || (status === 0 ? 'network' : null);
+		this.code = code;
 		this.field = e.field || null;
 		this.detail = e;
 	}
+}
+
+// A failure that may pass by itself: no answer at all (status 0), the
+// server in trouble, too many requests, or a request that took too long.
+export function isTransient(status) {
+	return status === 0 || status >= 500 || status === 429 || status === 408;
 }
 
 export function csrfToken() {
@@ -256,7 +259,7 @@ function refreshSession(since) {
 			method: 'POST', credentials: 'same-origin',
 			headers: { 'X-CSRF-Token': csrfToken() || '' },
 		});
-		if (r.status >= 500 || r.status === 429 || r.status === 408)
+		if (isTransient(r.status))
 			return 'failed';
 		if (!r.ok)
 			return 'denied';
@@ -379,8 +382,12 @@ export function loadSession() {
 			forgetSession();
 			return null;
 		}
-		// Offline: the page still works for what needs no account.
+		// Offline: the page still works for what needs no account, and
+		// the server is asked again when the link is back (the session
+		// event tells the pages).
 		sessionLoad = null;
+		window.addEventListener('online', () => loadSession(),
+			{ once: true });
 		return null;
 	});
 	return sessionLoad;
@@ -408,16 +415,17 @@ export function uuid() {
 		`${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-// A message for an API failure, in the UI language.
-export function errorText(e) {
+// A message for an API failure, in the UI language: by its code, else by
+// the fallback key when the catalog has it, else in general.
+export function errorText(e, fallback) {
 	if (!(e instanceof ApiError))
 		return t('error.generic');
 	if (e.status === 0)
 		return t('error.network');
-	const key = `error.${e.code}`;
-	const m = t(key);
-	if (m !== key)
-		return m;
+	for (const key of [`error.${e.code}`, fallback]) {
+		if (key && t(key) !== key)
+			return t(key);
+	}
 	if (e.status >= 500)
 		return t('error.server');
 	return t('error.generic');

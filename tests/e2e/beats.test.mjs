@@ -6,37 +6,31 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	launch, openPage, ready, msg, shot, scrollTo, registerUser, apiLogin,
-	apiFetch, psql, signInBrowser, EN_SLUG,
+	launch, ready, msg, shot, scrollTo, psql, enrolledLearner, signedInPage,
+	queuedBeats, EN_SLUG,
 } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-function queued(page) {
-	return page.evaluate(() => JSON.parse(localStorage.getItem('sg_beats_v1') ||
-		'[]'));
+// Beats the server recorded for a user and a lesson.
+function beatsRecorded(email, lesson) {
+	return psql(`SELECT count(*) FROM progress_beats b
+	    JOIN users u ON u.id = b.user_id
+	    WHERE lower(u.email) = lower(:'email') AND b.lesson_id = :'lesson'`,
+	{ email, lesson });
 }
 
 test('a beat recorded but never answered is resent with its key and counted once',
 	{ timeout: 60000 }, async () => {
-		const user = await registerUser();
-		const token = await apiLogin(user.email);
-		const enr = await apiFetch('POST',
-			`/api/v1/courses/${EN_SLUG}/enrollment`, { token });
-		assert.ok(enr.status === 201 || enr.status === 200);
-		const outline = (await apiFetch('GET', `/api/v1/courses/${EN_SLUG}`))
-			.body;
+		const { user, outline } = await enrolledLearner(EN_SLUG);
 		const lesson = outline.modules[0].lessons[0];
 		const where = { email: user.email, lesson: lesson.id };
 
-		const s = await openPage(browser);
+		const s = await signedInPage(browser, user.email);
 		const { page } = s;
 		await page.clock.install();
-		await page.goto('/signin');
-		await ready(page);
-		await signInBrowser(page, user.email);
 
 		// Every beat the page sends, by key, and what the first try of the
 		// first beat got from the server before its answer was thrown away.
@@ -85,7 +79,7 @@ test('a beat recorded but never answered is resent with its key and counted once
 		    JOIN users u ON u.id = b.user_id
 		    WHERE lower(u.email) = lower(:'email') AND b.key = :'key'`,
 		{ ...where, key: lost }), '1');
-		const q = await queued(page);
+		const q = await queuedBeats(page);
 		assert.equal(q.length, 1, JSON.stringify(q));
 		assert.equal(q[0].key, lost);
 		assert.equal(q[0].tried, true);
@@ -100,9 +94,7 @@ test('a beat recorded but never answered is resent with its key and counted once
 		assert.deepEqual(await res.json(), recorded.body);
 		await page.locator('.save-status').getByText(msg('en',
 			'lesson.backOnline')).waitFor();
-		assert.deepEqual(await queued(page), [], 'the queue is empty');
-		// The aborted request is reported a little late.
-		await page.waitForTimeout(300);
+		assert.deepEqual(await queuedBeats(page), [], 'the queue is empty');
 
 		const tries = sent.filter((b) => b.key === lost);
 		assert.equal(tries.length, 2, 'sent twice');
@@ -111,10 +103,8 @@ test('a beat recorded but never answered is resent with its key and counted once
 			'no other beat was made');
 
 		// The database counted it once.
-		assert.equal(psql(`SELECT count(*) FROM progress_beats b
-		    JOIN users u ON u.id = b.user_id
-		    WHERE lower(u.email) = lower(:'email') AND b.lesson_id = :'lesson'`,
-		where), '1', 'one beat recorded for the lesson');
+		assert.equal(beatsRecorded(user.email, lesson.id), '1',
+			'one beat recorded for the lesson');
 		const [time, position] = psql(`SELECT lp.time_spent, lp.position
 		    FROM lesson_progress lp
 		    JOIN enrollments e ON e.id = lp.enrollment_id
@@ -131,19 +121,11 @@ test('a beat recorded but never answered is resent with its key and counted once
 // still works, not raced by the logout (which would answer it 401).
 test('signing out from a lesson sends its last beat first', { timeout: 60000 },
 	async () => {
-		const user = await registerUser();
-		const token = await apiLogin(user.email);
-		await apiFetch('POST', `/api/v1/courses/${EN_SLUG}/enrollment`,
-			{ token });
-		const outline = (await apiFetch('GET', `/api/v1/courses/${EN_SLUG}`))
-			.body;
+		const { user, outline } = await enrolledLearner(EN_SLUG);
 		const lesson = outline.modules[0].lessons[1];
 
-		const s = await openPage(browser);
+		const s = await signedInPage(browser, user.email);
 		const { page } = s;
-		await page.goto('/signin');
-		await ready(page);
-		await signInBrowser(page, user.email);
 		await page.goto(`/lessons/${lesson.id}`);
 		await ready(page);
 		await page.locator('.lesson-body').waitFor();
@@ -179,13 +161,8 @@ test('signing out from a lesson sends its last beat first', { timeout: 60000 },
 		assert.ok(!order.some((o) => /answered 401/.test(o)), order.join(', '));
 		// Every beat the page sent reached the server and was recorded.
 		const answered = order.filter((o) => o === 'beat answered 200').length;
-		assert.equal(psql(`SELECT count(*) FROM progress_beats b
-		    JOIN users u ON u.id = b.user_id
-		    WHERE lower(u.email) = lower(:'email') AND b.lesson_id = :'lesson'`,
-		{ email: user.email, lesson: lesson.id }), String(answered));
-		assert.equal(await page.evaluate(() => JSON.parse(
-			localStorage.getItem('sg_beats_v1') || '[]').length), 0,
-		'nothing left queued');
+		assert.equal(beatsRecorded(user.email, lesson.id), String(answered));
+		assert.equal((await queuedBeats(page)).length, 0, 'nothing left queued');
 		s.assertClean();
 		await s.close();
 	});

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	launch, openPage, ready, axe, shot, msg, messages, BASE, EN_SLUG, ES_SLUG,
+	launch, openPage, ready, axe, shot, msg, messages, shellWords, BASE, EN_SLUG,
+	ES_SLUG,
 } from './helpers.mjs';
 
 const BUDGET = 60 * 1024;
@@ -261,19 +262,6 @@ test('the page language follows the sg_lang cookie, then Accept-Language',
 		assert.deepEqual(await lang({ 'accept-language': 'es',
 			cookie: 'a=1; sg_lang=en' }), ['en', 'en', 'en']);
 	});
-
-// The words of a shell a browser shows before any script runs: text
-// between tags and the description, tags and the inline icon left out.
-function shellWords(html) {
-	const body = html.replace(/<svg[\s\S]*?<\/svg>/g, '')
-		.replace(/<title>[\s\S]*?<\/title>/, '');
-	const words = [...body.matchAll(/>([^<]+)</g)].map((m) => m[1].trim())
-		.filter(Boolean);
-	for (const m of body.matchAll(/<meta name="description" content="([^"]*)"/g))
-		words.push(m[1]);
-	return words.map((w) => w.replace(/&quot;/g, '"').replace(/&lt;/g, '<')
-		.replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
-}
 
 test('a shell in Spanish has no English in it, from the first byte',
 	async () => {

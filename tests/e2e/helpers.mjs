@@ -188,15 +188,18 @@ export function uniqueEmail(tag) {
 	return `${tag}-${randomUUID().slice(0, 12)}@example.org`;
 }
 
-export async function apiFetch(method, p, { body, token, headers: extra } =
-    {}) {
+// body goes as JSON; form (FormData) as multipart, its type set by fetch.
+export async function apiFetch(method, p, { body, form, token,
+    headers: extra } = {}) {
 	const headers = { ...extra };
-	if (body !== undefined)
+	let payload = form;
+	if (body !== undefined) {
 		headers['content-type'] = 'application/json';
+		payload = JSON.stringify(body);
+	}
 	if (token)
 		headers.authorization = `Bearer ${token}`;
-	const r = await fetch(BASE + p, { method, headers,
-		body: body === undefined ? undefined : JSON.stringify(body) });
+	const r = await fetch(BASE + p, { method, headers, body: payload });
 	const text = await r.text();
 	return { status: r.status, body: text ? JSON.parse(text) : null };
 }
@@ -217,6 +220,32 @@ export async function apiLogin(email, password = PASSWORD) {
 	return r.body.access_token;
 }
 
+// A new learner, signed in through the API and enrolled in a course, with
+// the course's outline.
+export async function enrolledLearner(slug) {
+	const user = await registerUser();
+	const token = await apiLogin(user.email);
+	const enr = await apiFetch('POST', `/api/v1/courses/${slug}/enrollment`,
+		{ token });
+	assert.ok(enr.status === 201 || enr.status === 200,
+		JSON.stringify(enr.body));
+	const outline = (await apiFetch('GET', `/api/v1/courses/${slug}`)).body;
+	return { user, token, outline };
+}
+
+// A new instructor and a course made with body ({ slug, title, ... }) through
+// the authoring API, not yet published.
+export async function instructorCourse(body) {
+	const author = await registerUser();
+	psql(`UPDATE users SET role = 'instructor'
+	    WHERE lower(email) = lower(:'email')`, { email: author.email });
+	const token = await apiLogin(author.email);
+	const made = await apiFetch('POST', '/api/v1/instructor/courses',
+		{ token, body });
+	assert.equal(made.status, 201, JSON.stringify(made.body));
+	return { token, slug: body.slug };
+}
+
 // ---------------------------------------------------------------- SQL
 
 // Runs SQL on the test database; vars become psql variables (:'name').
@@ -230,6 +259,8 @@ export function psql(sql, vars = {}) {
 		.trim();
 }
 
+// ---------------------------------------------------------------- browser session
+
 // Signs the browser in as the pages do (cookies, not tokens), without the
 // form: for tests about what comes after.
 export async function signInBrowser(page, email, password = PASSWORD) {
@@ -242,6 +273,48 @@ export async function signInBrowser(page, email, password = PASSWORD) {
 		return r.status;
 	}, [email, password]);
 	assert.equal(status, 200);
+}
+
+// A page (openPage's session) signed in as email, at /signin.
+export async function signedInPage(browser, email) {
+	const s = await openPage(browser);
+	await s.page.goto('/signin');
+	await ready(s.page);
+	await signInBrowser(s.page, email);
+	return s;
+}
+
+// The browser's session cookies, sg_access and sg_refresh: both must be
+// there.
+export async function sessionCookies(context) {
+	const session = (await context.cookies()).filter((c) =>
+		c.name === 'sg_access' || c.name === 'sg_refresh');
+	assert.deepEqual(session.map((c) => c.name).sort(),
+		['sg_access', 'sg_refresh'], 'the session cookies are there');
+	return session;
+}
+
+// The progress beats the page keeps in localStorage, oldest first.
+export function queuedBeats(page) {
+	return page.evaluate(() => JSON.parse(localStorage.getItem('sg_beats_v1') ||
+		'[]'));
+}
+
+// ---------------------------------------------------------------- shells
+
+// The words of an HTML shell a browser shows before any script runs: text
+// between tags and the description, the inline icon left out, entities
+// decoded. The <title> is left out too unless withTitle.
+export function shellWords(html, { withTitle = false } = {}) {
+	let body = html.replace(/<svg[\s\S]*?<\/svg>/g, '');
+	if (!withTitle)
+		body = body.replace(/<title>[\s\S]*?<\/title>/, '');
+	const words = [...body.matchAll(/>([^<]+)</g)].map((m) => m[1].trim())
+		.filter(Boolean);
+	for (const m of body.matchAll(/name="description" content="([^"]*)"/g))
+		words.push(m[1]);
+	return words.map((w) => w.replace(/&quot;/g, '"').replace(/&lt;/g, '<')
+		.replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
 }
 
 // ---------------------------------------------------------------- packages
@@ -270,9 +343,6 @@ export async function uploadModule(slug, zip, token) {
 	const form = new FormData();
 	form.append('package', new Blob([zip], { type: 'application/zip' }),
 		'module.zip');
-	const r = await fetch(`${BASE}/api/v1/instructor/courses/${slug}/modules`,
-		{ method: 'POST', headers: { authorization: `Bearer ${token}` },
-			body: form });
-	const text = await r.text();
-	return { status: r.status, body: text ? JSON.parse(text) : null };
+	return apiFetch('POST', `/api/v1/instructor/courses/${slug}/modules`,
+		{ form, token });
 }

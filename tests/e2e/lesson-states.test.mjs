@@ -8,8 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-	launch, openPage, ready, axe, shot, msg, registerUser, apiLogin, apiFetch,
-	signInBrowser, psql, packModule, uploadModule, EN_SLUG, ES_SLUG,
+	launch, openPage, ready, axe, shot, msg, apiLogin, apiFetch, packModule,
+	uploadModule, enrolledLearner, instructorCourse, signedInPage, EN_SLUG,
+	ES_SLUG,
 } from './helpers.mjs';
 
 let browser;
@@ -17,24 +18,13 @@ let user;
 let outline;
 before(async () => {
 	browser = await launch();
-	user = await registerUser();
-	const token = await apiLogin(user.email);
-	const r = await apiFetch('POST', `/api/v1/courses/${EN_SLUG}/enrollment`,
-		{ token });
-	assert.ok(r.status === 201 || r.status === 200);
-	outline = (await apiFetch('GET', `/api/v1/courses/${EN_SLUG}`)).body;
+	({ user, outline } = await enrolledLearner(EN_SLUG));
 });
 after(async () => { await browser?.close(); });
 
 const lessons = () => outline.modules.flatMap((m) => m.lessons);
 
-async function signedIn() {
-	const s = await openPage(browser);
-	await s.page.goto('/signin');
-	await ready(s.page);
-	await signInBrowser(s.page, user.email);
-	return s;
-}
+const signedIn = () => signedInPage(browser, user.email);
 
 test('a locked lesson says what unlocks it', async () => {
 	const [first, , third] = lessons();
@@ -248,15 +238,10 @@ test('a lesson body starting below h2 still reads in heading order',
 // one's lessons and its quiz. The reader names what is left, by the
 // reason the server gives, and links to the first lesson left.
 test('a module lock names the lessons and the quiz still left', async () => {
-	const author = await registerUser();
-	psql(`UPDATE users SET role = 'instructor'
-	    WHERE lower(email) = lower(:'email')`, { email: author.email });
-	const token = await apiLogin(author.email);
-	const slug = `locks-${randomUUID().slice(0, 8)}`;
-	const made = await apiFetch('POST', '/api/v1/instructor/courses', {
-		token, body: { slug, title: 'Locks in order', summary: 'Two modules.',
-			language: 'en', audiences: ['health'], estimated_hours: 1 } });
-	assert.equal(made.status, 201, JSON.stringify(made.body));
+	const { token, slug } = await instructorCourse({
+		slug: `locks-${randomUUID().slice(0, 8)}`, title: 'Locks in order',
+		summary: 'Two modules.', language: 'en', audiences: ['health'],
+		estimated_hours: 1 });
 	const quiz = { key: 'check-one', title: 'Check one', pass_mark: 50,
 		required: true, questions: [{ key: 'q1', type: 'true_false',
 			lesson: 'one-a', prompt: 'Report concerns the same day.',

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, messages } from './helpers.mjs';
+import { ROOT, messages, shellWords } from './helpers.mjs';
 
 const ASSETS = path.join(ROOT, 'assets');
 
@@ -78,19 +78,16 @@ test('the HTML shells take every word from the message catalogs', () => {
 	const en = messages('en');
 	const es = messages('es');
 	for (const f of all.filter((x) => x.endsWith('.html'))) {
-		const html = read(f).replace(/<svg[\s\S]*?<\/svg>/g, '')
-			.replace(/<title>Safeguard Learn<\/title>/, '');
+		const html = read(f).replace(/<svg[\s\S]*?<\/svg>/g, '');
 		const marks = [...html.matchAll(/%t:([\w.]+)%/g)].map((m) => m[1]);
 		assert.ok(marks.length >= 4, f);
 		for (const k of marks) {
 			assert.equal(typeof en[k], 'string', `${f}: ${k} in en.json`);
 			assert.equal(typeof es[k], 'string', `${f}: ${k} in es.json`);
 		}
-		// Text a browser shows before the scripts run, and the description.
-		const words = [...html.matchAll(/>([^<]+)</g)].map((m) => m[1].trim())
-			.concat([...html.matchAll(/name="description" content="([^"]*)"/g)]
-				.map((m) => m[1]))
-			.filter(Boolean);
+		// Text a browser shows before the scripts run, the title and the
+		// description.
+		const words = shellWords(read(f), { withTitle: true });
 		for (const w of words) {
 			assert.ok(/^%t:[\w.]+%$/.test(w) || w === 'Safeguard Learn',
 				`${f}: "${w}" is not from a catalog`);

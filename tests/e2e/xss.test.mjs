@@ -12,8 +12,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-	launch, openPage, ready, axe, shot, msg, registerUser, apiLogin, apiFetch,
-	psql, signInBrowser, packModule, uploadModule,
+	launch, ready, axe, shot, msg, registerUser, apiFetch, packModule,
+	uploadModule, instructorCourse, signedInPage,
 } from './helpers.mjs';
 
 const TITLE = '<img src=x onerror=alert(1)> Hostile "course" & <b>bold</b> zzxss';
@@ -45,15 +45,11 @@ let browser;
 let slug;
 before(async () => {
 	browser = await launch();
-	const author = await registerUser();
-	psql(`UPDATE users SET role = 'instructor'
-	    WHERE lower(email) = lower(:'email')`, { email: author.email });
-	const token = await apiLogin(author.email);
-	slug = `xss-probe-${randomUUID().slice(0, 8)}`;
-	const made = await apiFetch('POST', '/api/v1/instructor/courses', {
-		token, body: { slug, title: TITLE, summary: SUMMARY, language: 'en',
-			audiences: ['health'], estimated_hours: 1 } });
-	assert.equal(made.status, 201, JSON.stringify(made.body));
+	let token;
+	({ token, slug } = await instructorCourse({
+		slug: `xss-probe-${randomUUID().slice(0, 8)}`, title: TITLE,
+		summary: SUMMARY, language: 'en', audiences: ['health'],
+		estimated_hours: 1 }));
 	const manifest = { format: 1, key: 'hostile-module', title: MODULE,
 		order: 1, summary: 'A module made to probe the reader.',
 		lessons: [{ key: 'hostile-lesson', title: LESSON,
@@ -90,11 +86,8 @@ async function noInjection(page) {
 test('hostile course text shows as text everywhere and runs nothing',
 	async () => {
 		const learner = await registerUser();
-		const s = await openPage(browser);
+		const s = await signedInPage(browser, learner.email);
 		const { page } = s;
-		await page.goto('/signin');
-		await ready(page);
-		await signInBrowser(page, learner.email);
 
 		await page.goto('/courses?q=zzxss');
 		await ready(page);
