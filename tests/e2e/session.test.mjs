@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
 	launch, openPage, ready, axe, shot, msg, registerUser, signInBrowser, psql,
-	sessionCookies, PASSWORD,
+	signedInPage, sessionCookies, PASSWORD,
 } from './helpers.mjs';
 
 let browser;
@@ -192,10 +192,8 @@ test('an expired access cookie is refreshed once and the call retried',
 
 test('switching the language changes every string and the account', async () => {
 	const user = await registerUser({ language: 'en' });
-	const s = await openPage(browser);
+	const s = await signedInPage(browser, user.email);
 	const { page } = s;
-	await page.goto('/signin');
-	await signInBrowser(page, user.email);
 	await page.goto('/');
 	await ready(page);
 	await page.getByRole('heading', { level: 1,
@@ -225,10 +223,8 @@ test('switching the language changes every string and the account', async () => 
 
 test('a language the account could not take is said, quietly', async () => {
 	const user = await registerUser({ language: 'en' });
-	const s = await openPage(browser);
+	const s = await signedInPage(browser, user.email);
 	const { page } = s;
-	await page.goto('/signin');
-	await signInBrowser(page, user.email);
 	await page.goto('/');
 	await ready(page);
 	s.allow((e) => /ERR_FAILED/.test(e.text) && e.url.endsWith('/api/v1/me'));
