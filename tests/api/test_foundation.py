@@ -217,8 +217,11 @@ def test_readyz_follows_the_database_down_and_back_up():
         assert r.json()["error"]["code"] == "database_unavailable"
         assert requests.get(url("/healthz")).status_code == 200
     finally:
+        # PGPORT as Debian's psql wrapper sets it when its own cluster took
+        # 5433: the private cluster's configuration names its port.
         subprocess.run([os.path.join(ROOT, "scripts/db"), "start", "safeguard_test"],
-                       check=True, capture_output=True)
+                       check=True, capture_output=True,
+                       env=dict(os.environ, PGPORT="5433", PGHOST="/nonexistent"))
     restarted = time.monotonic()
     up_at = wait_for_status("/readyz", 200, 5.0)
     assert up_at is not None, "readyz did not answer 200 within 5 s of the restart"

@@ -9,6 +9,10 @@ SUPER=safeguard
 BENCH_DB=safeguard_bench
 BENCH_PGDATA=$VAR/bench-pgdata
 BENCH_SOCK=$VAR/bench-run
+# Named in bench.conf and in the URLs, as scripts/db does: neither Debian's
+# psql wrapper (PGPORT=5433 when its own cluster took 5433) nor PGHOST,
+# PGPORT or PGHOSTADDR in the environment can send a URL elsewhere.
+BENCH_PGPORT=5432
 
 BENCH_PORT=${BENCH_PORT:-8891}
 CEILING_PORT=${CEILING_PORT:-8892}
@@ -70,7 +74,7 @@ bench_url() {
 	if [ -n "${DATABASE_URL:-}" ]; then
 		echo "$DATABASE_URL"
 	else
-		echo "postgresql:///$BENCH_DB?host=$BENCH_SOCK&user=$SUPER"
+		echo "postgresql:///$BENCH_DB?host=$BENCH_SOCK&port=$BENCH_PGPORT&hostaddr=&user=$SUPER"
 	fi
 }
 
@@ -108,6 +112,7 @@ cluster_start() {
 	# every start, so an edit takes effect on the next make bench.
 	{
 		cat tests/bench/postgresql.conf
+		echo "port = $BENCH_PGPORT"
 		echo "unix_socket_directories = '$(readlink -f "$BENCH_SOCK")'"
 	} >"$data/bench.conf"
 	[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data/bench.conf"
@@ -139,7 +144,7 @@ bench_data() {
 		return 0
 	fi
 	if [ -z "${DATABASE_URL:-}" ]; then
-		admin="postgresql:///postgres?host=$BENCH_SOCK&user=$SUPER"
+		admin="postgresql:///postgres?host=$BENCH_SOCK&port=$BENCH_PGPORT&hostaddr=&user=$SUPER"
 		PGOPTIONS="-c client_min_messages=warning" psql "$admin" -Xq \
 			-c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
 			-c "CREATE DATABASE $BENCH_DB" >/dev/null
