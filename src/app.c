@@ -32,6 +32,7 @@ struct app_config	app_config;
 void	app_init(int);
 int	session_keys_load(void);
 int	pages_init(void);
+void	parent_signals_install(void);
 
 /*
  * Kore 4.1's allow-list predates bookworm's glibc and the libraries below.
@@ -68,6 +69,7 @@ KORE_SECCOMP_FILTER("app",
 /*
  * The parent, before it forks the workers: memory they all share. Without
  * the public cache's counter the cache would stay off, silently slower.
+ * Its signal handling keeps a stop signal to the group (src/signals.c).
  */
 void
 kore_parent_configure(int argc, char **argv)
@@ -76,6 +78,7 @@ kore_parent_configure(int argc, char **argv)
 	(void)argv;
 	if (!pubcache_shared_init())
 		fatal("could not map the public cache's shared counter");
+	parent_signals_install();
 }
 
 /*
