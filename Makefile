@@ -27,7 +27,7 @@ endif
 export SG_VAR_DIR := $(VAR)
 
 .PHONY: all run test deps deps-all db db-stop migrate seed keys build \
-	test-unit test-api test-e2e bench bench-soak clean fmt lint
+	test-unit test-api test-e2e bench bench-soak clean lint
 
 all: build
 
@@ -91,12 +91,20 @@ test-e2e: db keys $(SGCTL) build/test/app.so
 clean:
 	rm -rf build out
 
-fmt:
-	clang-format -i src/*.c src/*.h scripts/*.c tests/unit/*.c
+# No make fmt: clang-format cannot keep this code's style(9) layout
+# (declarations aligned on tab stops the author chose, hand-placed
+# continuation breaks), so the tree is not a fixed point of any
+# .clang-format; see README.md, "Code style".
 
+# cppcheck over src/, in the configuration kodev builds (conf/build.conf,
+# kore's features), with the macros of the headers it does not read in
+# conf/cppcheck.cfg. A finding fails the target.
 lint:
-	cppcheck --quiet --enable=warning,performance,portability \
-		--suppress=missingIncludeSystem -I src src
+	cppcheck --quiet --error-exitcode=1 \
+		--enable=warning,performance,portability \
+		--suppress=missingIncludeSystem --library=conf/cppcheck.cfg \
+		-D_GNU_SOURCE -DKORE_USE_PGSQL -DKORE_USE_TASKS \
+		-I src -I /usr/include/postgresql src
 
 # C unit tests: each tests/unit/X_test.c links the pure module src/X.c.
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
