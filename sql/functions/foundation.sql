@@ -1,5 +1,8 @@
 -- Foundation: the api schema's reply type and the helpers every API
--- function uses (src/db.c calls them through the others).
+-- function uses (src/db.c calls them through the others). The api schema
+-- is dropped and built again from these files, so whatever belongs to it
+-- goes here: its types, and grants, should a role other than the owner
+-- ever call it.
 --
 -- A file of sql/functions/: each function, view and trigger here is defined
 -- once, in all sql/, with CREATE OR REPLACE; scripts/migrate applies every
