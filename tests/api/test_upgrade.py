@@ -6,9 +6,11 @@ tests/upgrade/before.sql, then upgrades it with scripts/migrate: the rows
 are here with their values and the learner carries on through the API.
 On scratch databases, an upgraded one and a new one have the same schema."""
 import datetime
+import glob
 import os
 import re
 import subprocess
+import tarfile
 
 import requests
 
@@ -129,3 +131,22 @@ def test_an_upgraded_database_has_the_schema_of_a_new_one():
         for dsn in (old, new):
             code, out, _ = migrate(dsn)
             assert (code, out) == (0, "migrate: 0 applied, database up to date\n")
+
+
+def test_a_database_older_than_the_last_migrations_upgrades_too(tmp_path):
+    """A database whose old migrations stopped at 006 gets the new 007..010
+    (their functions gone to sql/functions/) and ends as a new one."""
+    with tarfile.open(os.path.join(ROOT, "tests", "upgrade", "0f2a177.tar.gz")) as t:
+        t.extractall(tmp_path)
+    for f in glob.glob(str(tmp_path / "sql" / "0[01][0-9]_*.sql")):
+        if os.path.basename(f) >= "007":
+            os.remove(f)
+    with scratch_database() as old, scratch_database() as new:
+        subprocess.run([str(tmp_path / "scripts" / "migrate")], env=dict(os.environ, DATABASE_URL=old),
+                       check=True, capture_output=True)
+        assert rows(old, "SELECT max(version) FROM schema_migrations") == [("006",)]
+        code, out, err = migrate(old)
+        assert code == 0, err
+        assert "4 applied, functions re-applied" in out
+        assert migrate(new)[0] == 0
+        assert dump(old) == dump(new)
