@@ -21,7 +21,6 @@ LEARNER = "00000000-0000-4000-8000-00000000a001"
 INSTRUCTOR = "00000000-0000-4000-8000-00000000a002"
 ENROLLMENT = "00000000-0000-4000-8000-00000000e001"
 BEFORE = os.path.join(ROOT, "tests", "upgrade", "before.sql")
-SCHEMAS = ("api", "auth", "content", "learning")
 
 
 def utc(text):
