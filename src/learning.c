@@ -3,7 +3,7 @@
  *
  * Each handler validates what it was sent and makes one call to a SQL
  * function that authorises, does the work and answers, in one transaction
- * (sql/006_learning_api.sql). Progress beats carry a client-chosen
+ * (sql/functions/learning.sql). Progress beats carry a client-chosen
  * Idempotency-Key so a phone that retries after a dropped link records a
  * beat once.
  */

@@ -140,9 +140,10 @@ def admin(db):
 
 # -- scratch databases, for scripts/migrate and the bench data ------------------
 
-@pytest.fixture
-def scratch():
-    """A new, empty database; its URL in keyword form (host=... dbname=...)."""
+@contextlib.contextmanager
+def scratch_database():
+    """A new, empty database for the block; its URL in keyword form
+    (host=... dbname=...)."""
     name = "sg_migrate_" + uuid.uuid4().hex[:10]
     admin = psycopg2.connect(DATABASE_URL)
     admin.autocommit = True
@@ -156,15 +157,25 @@ def scratch():
         pytest.skip(f"the DATABASE_URL user may not create databases: {e}")
     dsn = psycopg2.extensions.parse_dsn(DATABASE_URL)
     dsn["dbname"] = name
-    yield psycopg2.extensions.make_dsn(**dsn)
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    try:
+        yield psycopg2.extensions.make_dsn(**dsn)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def scratch():
+    """A new, empty database; its URL in keyword form (host=... dbname=...)."""
+    with scratch_database() as dsn:
+        yield dsn
 
 
 def migrate(url, folder=None, wait=True):
-    """scripts/migrate on url, with folder's migrations (else sql/): its
-    (returncode, stdout, stderr), or the running process if not wait."""
+    """scripts/migrate on url, with folder's schema/ and functions/ (else
+    sql/'s): its (returncode, stdout, stderr), or the running process if
+    not wait."""
     env = dict(os.environ, DATABASE_URL=url)
     if folder is not None:
         env["SG_SQL_DIR"] = folder

@@ -90,7 +90,7 @@ def test_wrong_content_type_is_a_415():
 
 def test_migrations_are_recorded_with_checksums(db):
     rows = query(db, "SELECT version, checksum FROM schema_migrations ORDER BY version")
-    files = sorted(f for f in os.listdir(os.path.join(ROOT, "sql")) if f[:3].isdigit())
+    files = sorted(f for f in os.listdir(os.path.join(ROOT, "sql", "schema")) if f[:3].isdigit())
     assert [r[0] for r in rows] == [f[:3] for f in files]
     assert all(len(r[1]) == 64 for r in rows)
 
@@ -105,7 +105,7 @@ def test_edited_migration_stops_the_run(db, tmp_path):
         assert p.returncode != 0
         assert "was changed after it was applied" in p.stderr
     finally:
-        good = subprocess.run(["sha256sum", os.path.join(ROOT, "sql/001_foundation.sql")],
+        good = subprocess.run(["sha256sum", os.path.join(ROOT, "sql/schema/001_foundation.sql")],
                               capture_output=True, text=True).stdout.split()[0]
         query(db, "UPDATE schema_migrations SET checksum = %s WHERE version = '001'", good)
 

@@ -1,0 +1,100 @@
+-- The admin API of src/admin.c: users and the audit log.
+--
+-- A file of sql/functions/: each function, view and trigger here is defined
+-- once, in all sql/, with CREATE OR REPLACE; scripts/migrate applies every
+-- such file again, in one transaction after the versioned sql/schema/ files,
+-- whenever one of them changed. The api schema is rebuilt whole (dropped and
+-- created) first, so a changed signature leaves no stale overload; the
+-- auth, content and learning schemas hold tables, so their functions are
+-- only replaced: dropping one there is a line in a new sql/schema/ file.
+
+CREATE OR REPLACE FUNCTION api.admin_users(p_uid uuid, p_sid uuid, p_q text,
+    p_page int)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_size	int := 50;
+BEGIN
+	PERFORM auth.require(p_uid, p_sid, 'admin');
+	p_q := nullif(regexp_replace(p_q, '([%_\\])', '\\\1', 'g'), '');
+	RETURN api.ok(json_build_object(
+	    'page', greatest(coalesce(p_page, 1), 1),
+	    'page_size', v_size,
+	    'total', (SELECT count(*) FROM users u WHERE p_q IS NULL
+		OR u.email ILIKE '%' || p_q || '%'
+		OR u.display_name ILIKE '%' || p_q || '%'),
+	    'users', coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC)
+		FROM (SELECT u.created_at, json_build_object(
+		    'id', u.id, 'email', u.email,
+		    'display_name', u.display_name, 'role', u.role,
+		    'country', u.country, 'profession', u.profession,
+		    'disabled', u.disabled_at IS NOT NULL,
+		    'created_at', u.created_at) AS j
+		    FROM users u
+		    WHERE p_q IS NULL OR u.email ILIKE '%' || p_q || '%'
+			OR u.display_name ILIKE '%' || p_q || '%'
+		    ORDER BY u.created_at DESC
+		    LIMIT v_size OFFSET api.page_offset(p_page, v_size)) x),
+		'[]')));
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION api.admin_user_patch(p_uid uuid, p_sid uuid,
+    p_target uuid, p_changes jsonb, p_request_id text)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	u	users;
+BEGIN
+	PERFORM auth.require(p_uid, p_sid, 'admin');
+	IF p_target = p_uid AND (p_changes ? 'role' OR
+	    coalesce((p_changes->>'disabled')::boolean, false)) THEN
+		PERFORM api.refuse(409, 'own_account',
+		    'Admins cannot demote or disable their own account.');
+	END IF;
+	UPDATE users SET
+	    role = coalesce((p_changes->>'role')::user_role, role),
+	    disabled_at = CASE
+		WHEN NOT p_changes ? 'disabled' THEN disabled_at
+		WHEN (p_changes->>'disabled')::boolean
+		    THEN coalesce(disabled_at, now())
+		ELSE NULL END,
+	    updated_at = now()
+	WHERE id = p_target AND erased_at IS NULL
+	RETURNING * INTO u;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(404, 'user_not_found', 'No such user.');
+	END IF;
+	IF u.disabled_at IS NOT NULL THEN
+		PERFORM auth.revoke_all(u.id, 'disabled');
+	END IF;
+	PERFORM auth.audit(p_uid, 'user.update', 'user', u.id::text,
+	    p_request_id, p_changes);
+	RETURN api.ok(json_build_object('id', u.id, 'email', u.email,
+	    'display_name', u.display_name, 'role', u.role,
+	    'disabled', u.disabled_at IS NOT NULL));
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION api.admin_audit(p_uid uuid, p_sid uuid, p_page int)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_size	int := 100;
+BEGIN
+	PERFORM auth.require(p_uid, p_sid, 'admin');
+	RETURN api.ok(json_build_object(
+	    'page', greatest(coalesce(p_page, 1), 1),
+	    'page_size', v_size,
+	    'entries', coalesce((SELECT json_agg(x.j ORDER BY x.id DESC)
+		FROM (SELECT a.id, json_build_object('id', a.id, 'at', a.at,
+		    'actor_id', a.actor_id, 'actor_role', a.actor_role,
+		    'action', a.action, 'target_type', a.target_type,
+		    'target_id', a.target_id, 'request_id', a.request_id,
+		    'details', a.details) AS j
+		    FROM audit_log a ORDER BY a.id DESC
+		    LIMIT v_size OFFSET api.page_offset(p_page, v_size)) x),
+		'[]')));
+END;
+$$;
+

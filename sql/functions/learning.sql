@@ -1,0 +1,794 @@
+-- Learning, for src/learning.c: enrollment, lessons, progress beats and
+-- completion (the rules are in sql/schema/005_learning.sql's header).
+--
+-- A file of sql/functions/: each function, view and trigger here is defined
+-- once, in all sql/, with CREATE OR REPLACE; scripts/migrate applies every
+-- such file again, in one transaction after the versioned sql/schema/ files,
+-- whenever one of them changed. The api schema is rebuilt whole (dropped and
+-- created) first, so a changed signature leaves no stale overload; the
+-- auth, content and learning schemas hold tables, so their functions are
+-- only replaced: dropping one there is a line in a new sql/schema/ file.
+
+-- Seconds of reading credited before the first beat, and the slack each
+-- beat may exceed the wall clock by.
+CREATE OR REPLACE FUNCTION learning.beat_slack()
+RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 30 $$;
+
+-- Lessons of a course in reading order.
+CREATE OR REPLACE FUNCTION learning.course_lessons(p_course uuid)
+RETURNS TABLE (lesson_id uuid, module_id uuid, module_pos int,
+    lesson_pos int, ord bigint)
+LANGUAGE sql STABLE AS $$
+	SELECT l.id, m.id, m.position, l.position,
+	    row_number() OVER (ORDER BY m.position, l.position)
+	FROM lessons l JOIN modules m ON m.id = l.module_id
+	WHERE l.course_id = p_course;
+$$;
+
+-- Is this module complete: its lessons done and its required quiz passed?
+CREATE OR REPLACE FUNCTION learning.module_done(p_enrollment uuid,
+    p_module uuid)
+RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN NOT EXISTS (SELECT 1 FROM lessons l
+		LEFT JOIN lesson_progress lp ON lp.lesson_id = l.id
+		    AND lp.enrollment_id = p_enrollment
+		WHERE l.module_id = p_module AND lp.completed_at IS NULL)
+	    AND NOT EXISTS (SELECT 1 FROM quizzes q
+		WHERE q.module_id = p_module AND q.required
+		  AND NOT EXISTS (SELECT 1 FROM quiz_passes qp
+		    WHERE qp.quiz_id = q.id AND qp.enrollment_id = p_enrollment));
+END;
+$$;
+
+/*
+ * Why a lesson is locked for an enrollment, or NULL when it is open:
+ * {"code": "lesson_locked", "message", "unlock": {"reason", ...}}, reason
+ * being "lesson" (unlock.lesson_id: finish that lesson first, in a
+ * sequential course) or what an earlier module still needs
+ * (learning.module_lock).
+ */
+CREATE OR REPLACE FUNCTION learning.lesson_lock(p_enrollment uuid,
+    p_lesson uuid)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v		record;
+	v_before	record;
+BEGIN
+	SELECT c.id AS course_id, c.sequential, m.position AS module_pos,
+	    m.requires_previous, l.position AS lesson_pos
+	INTO v FROM lessons l JOIN modules m ON m.id = l.module_id
+	JOIN courses c ON c.id = l.course_id
+	WHERE l.id = p_lesson;
+
+	IF v.requires_previous THEN
+		SELECT m.id INTO v_before FROM modules m
+		WHERE m.course_id = v.course_id AND m.position < v.module_pos
+		  AND NOT learning.module_done(p_enrollment, m.id)
+		ORDER BY m.position LIMIT 1;
+		IF FOUND THEN
+			RETURN learning.module_lock(p_enrollment, v_before.id);
+		END IF;
+	END IF;
+
+	-- Reading order is (module position, lesson position), as in
+	-- learning.course_lessons: the first lesson before this one left.
+	IF v.sequential THEN
+		SELECT l.id, l.title INTO v_before
+		FROM lessons l JOIN modules m ON m.id = l.module_id
+		LEFT JOIN lesson_progress lp ON lp.lesson_id = l.id
+		    AND lp.enrollment_id = p_enrollment
+		WHERE l.course_id = v.course_id
+		  AND (m.position, l.position) < (v.module_pos, v.lesson_pos)
+		  AND lp.completed_at IS NULL
+		ORDER BY m.position, l.position LIMIT 1;
+		IF FOUND THEN
+			RETURN jsonb_build_object('code', 'lesson_locked',
+			    'message', format('Finish the lesson "%s" first.',
+			    v_before.title),
+			    'unlock', jsonb_build_object('reason', 'lesson',
+			    'lesson_id', v_before.id, 'title', v_before.title));
+		END IF;
+	END IF;
+	RETURN NULL;
+END;
+$$;
+
+-- PostgreSQL plans a SQL-language function that it cannot inline anew on
+-- every call; PL/pgSQL keeps the plan of its statements for the session.
+-- learning.percent, resume_lesson and module_done (and content.can_edit)
+-- run once per lesson or enrollment in the hottest statements (progress,
+-- my enrollments, lessons), so they are PL/pgSQL around plain queries.
+-- Measured with pgbench on the bench data: my enrollments 1772 -> 5139/s,
+-- progress 1434 -> 2331/s (docs/BENCHMARKS.md).
+--
+-- A completed enrollment stays at 100 % when lessons are added later: its
+-- completion stands (completed_at is never cleared).
+CREATE OR REPLACE FUNCTION learning.percent(p_enrollment uuid, p_course uuid)
+RETURNS int LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM enrollments e WHERE e.id = p_enrollment
+	    AND e.completed_at IS NOT NULL) THEN
+		RETURN 100;
+	END IF;
+	RETURN (SELECT CASE WHEN count(l.id) = 0 THEN 0 ELSE
+	    (100 * count(lp.completed_at) / count(l.id))::int END
+	FROM lessons l LEFT JOIN lesson_progress lp ON lp.lesson_id = l.id
+	    AND lp.enrollment_id = p_enrollment
+	WHERE l.course_id = p_course);
+END;
+$$;
+
+-- Where to resume: the last lesson touched if not complete, else the
+-- first lesson not completed, else the first lesson.
+CREATE OR REPLACE FUNCTION learning.resume_lesson(p_enrollment uuid)
+RETURNS uuid LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN coalesce(
+	    (SELECT e.last_lesson_id FROM enrollments e
+		JOIN lesson_progress lp ON lp.enrollment_id = e.id
+		    AND lp.lesson_id = e.last_lesson_id
+		WHERE e.id = p_enrollment AND lp.completed_at IS NULL),
+	    (SELECT cl.lesson_id FROM enrollments e,
+		learning.course_lessons(e.course_id) cl
+		WHERE e.id = p_enrollment AND NOT EXISTS (
+		    SELECT 1 FROM lesson_progress lp
+		    WHERE lp.enrollment_id = e.id AND lp.lesson_id = cl.lesson_id
+		      AND lp.completed_at IS NOT NULL)
+		ORDER BY cl.ord LIMIT 1),
+	    (SELECT cl.lesson_id FROM enrollments e,
+		learning.course_lessons(e.course_id) cl
+		WHERE e.id = p_enrollment ORDER BY cl.ord LIMIT 1));
+END;
+$$;
+
+/*
+ * Sets completed_at when the rule holds: every lesson completed and every
+ * required quiz passed. Call with the enrollment row locked. Returns true
+ * when this call completed the course.
+ */
+CREATE OR REPLACE FUNCTION learning.complete_if_done(p_enrollment uuid)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	e	enrollments;
+BEGIN
+	SELECT * INTO e FROM enrollments WHERE id = p_enrollment;
+	IF e.completed_at IS NOT NULL THEN
+		RETURN false;
+	END IF;
+	IF EXISTS (SELECT 1 FROM modules m WHERE m.course_id = e.course_id
+	    AND NOT learning.module_done(e.id, m.id)) OR NOT EXISTS (
+	    SELECT 1 FROM lessons l WHERE l.course_id = e.course_id) THEN
+		RETURN false;
+	END IF;
+	UPDATE enrollments SET completed_at = now()
+	WHERE id = e.id AND completed_at IS NULL;
+	IF NOT FOUND THEN
+		RETURN false;
+	END IF;
+	INSERT INTO certificate_jobs (enrollment_id) VALUES (e.id)
+	ON CONFLICT (enrollment_id) DO NOTHING;
+	RETURN true;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION learning.enrollment_json(e enrollments, c courses)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object(
+	    'course', jsonb_build_object('slug', c.slug, 'title', c.title,
+		'language', c.language),
+	    'course_slug', c.slug,
+	    'enrolled_at', e.enrolled_at,
+	    'last_activity_at', e.last_activity_at,
+	    'completed_at', e.completed_at,
+	    'percent', learning.percent(e.id, c.id),
+	    'resume_lesson_id', learning.resume_lesson(e.id));
+$$;
+
+/*
+ * Enrolls a user: idempotent; a learner who left comes back to the same
+ * enrollment and progress. Windows and capacity are checked with the
+ * course row locked, so the last seat is given once.
+ */
+CREATE OR REPLACE FUNCTION learning.enroll(p_uid uuid, p_course uuid,
+    p_source text)
+RETURNS TABLE (status text, enrollment enrollments)
+LANGUAGE plpgsql AS $$
+DECLARE
+	c	courses;
+	e	enrollments;
+BEGIN
+	SELECT * INTO c FROM courses WHERE id = p_course FOR UPDATE;
+	SELECT * INTO e FROM enrollments x
+	WHERE x.user_id = p_uid AND x.course_id = p_course;
+	IF FOUND AND e.left_at IS NULL THEN
+		RETURN QUERY SELECT 'already_enrolled', e;
+		RETURN;
+	END IF;
+	IF c.enroll_opens_at IS NOT NULL AND c.enroll_opens_at > now() THEN
+		RETURN QUERY SELECT 'not_open', e;
+		RETURN;
+	END IF;
+	IF c.enroll_closes_at IS NOT NULL AND c.enroll_closes_at <= now() THEN
+		RETURN QUERY SELECT 'closed', e;
+		RETURN;
+	END IF;
+	IF c.capacity IS NOT NULL AND (SELECT count(*) FROM enrollments x
+	    WHERE x.course_id = p_course AND x.left_at IS NULL) >= c.capacity
+	THEN
+		RETURN QUERY SELECT 'full', e;
+		RETURN;
+	END IF;
+	INSERT INTO enrollments AS x (user_id, course_id, course_version,
+	    source)
+	VALUES (p_uid, p_course, c.version, p_source)
+	ON CONFLICT (user_id, course_id) DO UPDATE SET left_at = NULL,
+	    course_version = CASE WHEN x.completed_at IS NULL
+		THEN EXCLUDED.course_version ELSE x.course_version END
+	RETURNING * INTO e;
+	RETURN QUERY SELECT 'enrolled', e;
+END;
+$$;
+
+/*
+ * A new course version moves in-progress learners to it; completed
+ * enrollments keep theirs. A version that removed what a learner had left
+ * to do completes the course for them, here, in the upload's transaction.
+ * The UPDATE locks each moved enrollment, as complete_if_done asks; only
+ * those with every remaining lesson completed can be done, so the rule
+ * (which also checks quizzes) runs for those alone.
+ */
+CREATE OR REPLACE FUNCTION learning.follow_new_version()
+RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	v_ids	uuid[];
+BEGIN
+	IF NEW.version = OLD.version THEN
+		RETURN NEW;
+	END IF;
+	WITH moved AS (
+		UPDATE enrollments SET course_version = NEW.version
+		WHERE course_id = NEW.id AND completed_at IS NULL
+		RETURNING id)
+	SELECT array_agg(m.id) INTO v_ids FROM moved m
+	WHERE NOT EXISTS (SELECT 1 FROM lessons l
+	    WHERE l.course_id = NEW.id AND NOT EXISTS (
+		SELECT 1 FROM lesson_progress lp WHERE lp.enrollment_id = m.id
+		  AND lp.lesson_id = l.id AND lp.completed_at IS NOT NULL));
+	PERFORM learning.complete_if_done(x) FROM unnest(v_ids) x;
+	RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER courses_follow_new_version
+    AFTER UPDATE OF version ON courses
+    FOR EACH ROW EXECUTE FUNCTION learning.follow_new_version();
+
+-- The caller's access to a lesson: the lesson and course, and the
+-- enrollment when the caller is a learner on it. Instructors of the
+-- course and admins read every lesson; others must be enrolled.
+CREATE OR REPLACE FUNCTION learning.lesson_access(p_uid uuid, p_role user_role,
+    p_lesson uuid, OUT l lessons, OUT c courses, OUT e enrollments,
+    OUT staff boolean)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	SELECT * INTO l FROM lessons WHERE id = p_lesson;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(404, 'lesson_not_found', 'No such lesson.');
+	END IF;
+	SELECT * INTO c FROM courses WHERE id = l.course_id;
+	SELECT * INTO e FROM enrollments x
+	WHERE x.user_id = p_uid AND x.course_id = c.id AND x.left_at IS NULL;
+	staff := content.can_edit(p_uid, p_role, c.id);
+	IF staff THEN
+		RETURN;
+	END IF;
+	IF c.status <> 'published' THEN
+		PERFORM api.refuse(404, 'lesson_not_found', 'No such lesson.');
+	END IF;
+	IF e.id IS NULL THEN
+		PERFORM api.refuse(403, 'not_enrolled',
+		    'Enroll in this course to read its lessons.');
+	END IF;
+END;
+$$;
+
+-- How long a beat's answer is kept for replays. The browser's queue drops
+-- a beat 30 days after it was made (MAX_AGE_MS in assets/beats.js), so a
+-- key the browser may still send is always recognised.
+CREATE OR REPLACE FUNCTION learning.beat_retention()
+RETURNS interval LANGUAGE sql IMMUTABLE AS $$ SELECT interval '31 days' $$;
+
+-- The advisory lock that serialises the beats carrying one user's key: a
+-- duplicate sent at once waits for the first and is then answered as a
+-- replay (or refused as a reuse), never by a unique violation. A hash
+-- collision between two keys only makes two beats queue.
+CREATE OR REPLACE FUNCTION learning.beat_lock_key(p_uid uuid, p_key text)
+RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+	SELECT hashtextextended('progress_beat:' || p_uid::text || ':' || p_key,
+	    0);
+$$;
+
+/*
+ * Deletes at most p_limit beats older than the retention, oldest first,
+ * by progress_beats_created_idx; returns how many. progress_put calls it
+ * from one beat in learning.beat_purge_every() (chosen by the key's hash,
+ * so it is one round trip still and needs no scheduled job): those beats
+ * delete up to 256 rows, 4 a beat on average, faster than beats arrive,
+ * so the table stays bounded by the retention and a backlog (a first
+ * deploy on an old table) drains. In batches, because the cost is mostly
+ * per call, not per row: measured (track_functions, 300,000-row table) a
+ * call that finds nothing costs 0.04 ms, one that deletes 1 row 0.35 ms
+ * (mostly the walk past index entries of rows deleted before, until
+ * VACUUM), one that deletes 256 rows 1.6 to 3.8 ms. Against a beat's
+ * 0.4 to 0.6 ms, purging on every beat would add half; purging in batches
+ * adds 0.02 to 0.05 ms a beat on average, within the run-to-run noise.
+ * SKIP LOCKED keeps two purging beats off each other's rows.
+ * Operations may run it with a larger limit too, for example
+ * SELECT learning.beats_purge(100000).
+ */
+CREATE OR REPLACE FUNCTION learning.beats_purge(p_limit int DEFAULT 256)
+RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+	n	int;
+BEGIN
+	DELETE FROM progress_beats b WHERE (b.user_id, b.key) IN (
+	    SELECT x.user_id, x.key FROM progress_beats x
+	    WHERE x.created_at < now() - learning.beat_retention()
+	    ORDER BY x.created_at LIMIT p_limit
+	    FOR UPDATE SKIP LOCKED);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END;
+$$;
+
+-- One new beat in this many purges expired beats (learning.beats_purge).
+CREATE OR REPLACE FUNCTION learning.beat_purge_every()
+RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 64 $$;
+
+/*
+ * What an unfinished module still asks of an enrollment, as the error a
+ * lesson behind it answers: its lessons not completed, its required quiz
+ * not passed, or both. unlock keeps module_id and title (the browser pages
+ * read them) and adds reason, lessons and quiz_id.
+ */
+CREATE OR REPLACE FUNCTION learning.module_lock(p_enrollment uuid,
+    p_module uuid)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_title		text;
+	v_lessons	jsonb;
+	v_left		int;
+	q		record;
+	v_reason	text;
+	v_msg		text;
+BEGIN
+	SELECT title INTO v_title FROM modules WHERE id = p_module;
+	SELECT jsonb_agg(jsonb_build_object('id', l.id, 'title', l.title)
+	    ORDER BY l.position) INTO v_lessons
+	FROM lessons l LEFT JOIN lesson_progress lp ON lp.lesson_id = l.id
+	    AND lp.enrollment_id = p_enrollment
+	WHERE l.module_id = p_module AND lp.completed_at IS NULL;
+	SELECT z.id, z.title INTO q FROM quizzes z
+	WHERE z.module_id = p_module AND z.required AND NOT EXISTS (
+	    SELECT 1 FROM quiz_passes qp WHERE qp.quiz_id = z.id
+	      AND qp.enrollment_id = p_enrollment);
+
+	v_left := coalesce(jsonb_array_length(v_lessons), 0);
+	IF v_left = 1 THEN
+		v_msg := format('Finish the lesson "%s" of the module "%s"',
+		    v_lessons->0->>'title', v_title);
+	ELSIF v_left > 1 THEN
+		v_msg := format('Finish the %s lessons left in the module "%s"',
+		    v_left, v_title);
+	END IF;
+	IF v_left > 0 AND q.id IS NOT NULL THEN
+		v_reason := 'module_lessons_and_quiz';
+		v_msg := format('%s and pass its quiz "%s" first.', v_msg,
+		    q.title);
+	ELSIF v_left > 0 THEN
+		v_reason := 'module_lessons';
+		v_msg := v_msg || ' first.';
+	ELSE
+		v_reason := 'quiz';
+		v_msg := format('Pass the quiz "%s" of the module "%s" first.',
+		    q.title, v_title);
+	END IF;
+	RETURN jsonb_build_object('code', 'lesson_locked', 'message', v_msg,
+	    'unlock', jsonb_strip_nulls(jsonb_build_object('reason', v_reason,
+	    'module_id', p_module, 'title', v_title, 'lessons', v_lessons,
+	    'quiz_id', q.id, 'quiz_title', q.title)));
+END;
+$$;
+
+/*
+ * A quiz pass can be the last piece of a course. The quiz engine inserts
+ * the pass; these triggers lock the enrollment first (before the foreign
+ * key's share lock, so two passes recorded at once queue rather than
+ * deadlock upgrading it) and then apply the rule in the same transaction,
+ * serialised with progress beats, which lock the same row.
+ */
+CREATE OR REPLACE FUNCTION learning.quiz_pass_lock()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM 1 FROM enrollments WHERE id = NEW.enrollment_id FOR UPDATE;
+	RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER quiz_passes_lock_enrollment
+    BEFORE INSERT ON quiz_passes
+    FOR EACH ROW EXECUTE FUNCTION learning.quiz_pass_lock();
+
+CREATE OR REPLACE FUNCTION learning.quiz_pass_complete()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM learning.complete_if_done(NEW.enrollment_id);
+	RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER quiz_passes_complete AFTER INSERT ON quiz_passes
+    FOR EACH ROW EXECUTE FUNCTION learning.quiz_pass_complete();
+
+CREATE OR REPLACE FUNCTION api.enroll(p_uid uuid, p_sid uuid, p_slug text)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	c	courses;
+	r	record;
+BEGIN
+	PERFORM auth.check(p_uid, p_sid);
+	SELECT * INTO c FROM courses WHERE slug = p_slug AND status = 'published';
+	IF NOT FOUND THEN
+		PERFORM api.refuse(404, 'course_not_found',
+		    'No course has that address.');
+	END IF;
+	SELECT * INTO r FROM learning.enroll(p_uid, c.id, 'self');
+	CASE r.status
+	WHEN 'not_open' THEN
+		PERFORM api.refuse(409, 'enrollment_not_open',
+		    'Enrollment for this course has not opened yet.');
+	WHEN 'closed' THEN
+		PERFORM api.refuse(409, 'enrollment_closed',
+		    'Enrollment for this course has closed.');
+	WHEN 'full' THEN
+		PERFORM api.refuse(409, 'course_full',
+		    'This course has no places left.');
+	ELSE
+	END CASE;
+	RETURN api.ok(learning.enrollment_json(r.enrollment, c)::json,
+	    CASE WHEN r.status = 'enrolled' THEN 201 ELSE 200 END);
+END;
+$$;
+
+-- Leaving keeps the progress for a return.
+CREATE OR REPLACE FUNCTION api.unenroll(p_uid uuid, p_sid uuid, p_slug text)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM auth.check(p_uid, p_sid);
+	UPDATE enrollments e SET left_at = now()
+	FROM courses c
+	WHERE c.id = e.course_id AND c.slug = p_slug AND e.user_id = p_uid
+	  AND e.left_at IS NULL;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(404, 'not_enrolled',
+		    'You are not enrolled in this course.');
+	END IF;
+	RETURN ROW(204, NULL)::api.reply;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION api.my_enrollments(p_uid uuid, p_sid uuid)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	PERFORM auth.check(p_uid, p_sid);
+	RETURN api.ok(json_build_object('enrollments', coalesce((
+	    SELECT json_agg(learning.enrollment_json(e, c)
+		ORDER BY coalesce(e.last_activity_at, e.enrolled_at) DESC)
+	    FROM enrollments e JOIN courses c ON c.id = e.course_id
+	    WHERE e.user_id = p_uid AND e.left_at IS NULL), '[]')));
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION api.lesson_get(p_uid uuid, p_sid uuid, p_lesson uuid)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_role	user_role := auth.check(p_uid, p_sid);
+	a	record;
+	v_lock	jsonb;
+	m	modules;
+	v_ord	bigint;
+BEGIN
+	SELECT * INTO a FROM learning.lesson_access(p_uid, v_role, p_lesson);
+	IF NOT a.staff THEN
+		v_lock := learning.lesson_lock((a.e).id, p_lesson);
+		IF v_lock IS NOT NULL THEN
+			RETURN ROW(403, jsonb_build_object('error', v_lock)::text)
+			    ::api.reply;
+		END IF;
+	END IF;
+	SELECT * INTO m FROM modules WHERE id = (a.l).module_id;
+	SELECT ord INTO v_ord FROM learning.course_lessons((a.c).id)
+	WHERE lesson_id = p_lesson;
+
+	RETURN api.ok(json_build_object(
+	    'id', (a.l).id, 'key', (a.l).key, 'title', (a.l).title,
+	    'minutes', (a.l).minutes, 'html', (a.l).html,
+	    'video', CASE WHEN (a.l).video_url IS NULL THEN NULL ELSE
+		json_build_object('url', (a.l).video_url, 'captions_url',
+		CASE WHEN (a.l).captions_sha256 IS NULL THEN NULL
+		ELSE '/api/v1/media/' || (a.l).captions_sha256 END) END,
+	    'attachments', (SELECT coalesce(json_agg(json_build_object(
+		'name', x->>'name', 'content_type', x->>'content_type',
+		'size', (x->>'size')::int,
+		'url', '/api/v1/media/' || (x->>'sha256'))), '[]')
+		FROM jsonb_array_elements((a.l).attachments) x),
+	    'course', json_build_object('slug', (a.c).slug,
+		'title', (a.c).title, 'language', (a.c).language),
+	    'module', json_build_object('key', m.key, 'title', m.title),
+	    'prev', (SELECT json_build_object('id', l.id, 'title', l.title)
+		FROM learning.course_lessons((a.c).id) cl
+		JOIN lessons l ON l.id = cl.lesson_id WHERE cl.ord = v_ord - 1),
+	    'next', (SELECT json_build_object('id', l.id, 'title', l.title)
+		FROM learning.course_lessons((a.c).id) cl
+		JOIN lessons l ON l.id = cl.lesson_id WHERE cl.ord = v_ord + 1),
+	    'progress', (SELECT json_build_object(
+		'status', CASE WHEN lp.completed_at IS NOT NULL THEN 'completed'
+		    ELSE 'in_progress' END,
+		'position', lp.position, 'time_spent', lp.time_spent)
+		FROM lesson_progress lp
+		WHERE lp.enrollment_id = (a.e).id AND lp.lesson_id = p_lesson)));
+END;
+$$;
+
+/*
+ * One progress beat. The Idempotency-Key names one request of one user:
+ * sent again with the same lesson and body it gets the first answer back
+ * and changes nothing; sent with another lesson or body it is refused
+ * (422 idempotency_key_reused, as the IETF Idempotency-Key draft asks);
+ * sent twice at once, the second waits on the key's advisory lock and is
+ * then answered as a replay. Time credited is capped twice: by the wall
+ * clock since the previous beat plus a slack, and in total by the wall
+ * clock since the first beat plus the slack, so concurrent or replayed
+ * beats cannot add up to more time than has passed.
+ */
+CREATE OR REPLACE FUNCTION api.progress_put(p_uid uuid, p_sid uuid,
+    p_lesson uuid, p_key text, p_position real, p_delta int,
+    p_completed boolean)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_role		user_role := auth.check(p_uid, p_sid);
+	a		record;
+	e		enrollments;
+	lp		lesson_progress;
+	b		progress_beats;
+	v_request	jsonb;
+	v_key_hash	bigint := learning.beat_lock_key(p_uid, p_key);
+	v_lock		jsonb;
+	v_credit	int;
+	v_budget	int;
+	v_done		boolean;
+	v_body		jsonb;
+BEGIN
+	SELECT * INTO a FROM learning.lesson_access(p_uid, v_role, p_lesson);
+	IF (a.e).id IS NULL THEN
+		PERFORM api.refuse(403, 'not_enrolled',
+		    'Enroll in this course to record progress.');
+	END IF;
+
+	v_request := jsonb_build_object('position', p_position,
+	    'time_spent_delta', p_delta, 'completed', p_completed);
+	PERFORM pg_advisory_xact_lock(v_key_hash);
+	SELECT * INTO b FROM progress_beats
+	WHERE user_id = p_uid AND key = p_key;
+	IF FOUND THEN
+		IF b.lesson_id <> p_lesson OR b.request <> v_request THEN
+			PERFORM api.refuse(422, 'idempotency_key_reused',
+			    'This Idempotency-Key was sent before with another '
+			    'lesson or body; send each beat with a new key.');
+		END IF;
+		RETURN api.ok(b.response::json);
+	END IF;
+
+	-- Serialise every write of this learner in this course.
+	SELECT * INTO e FROM enrollments WHERE id = (a.e).id FOR UPDATE;
+
+	v_lock := learning.lesson_lock(e.id, p_lesson);
+	IF v_lock IS NOT NULL THEN
+		RETURN ROW(403, jsonb_build_object('error', v_lock)::text)
+		    ::api.reply;
+	END IF;
+
+	-- Only beats write progress rows, under the enrollment's lock.
+	SELECT * INTO lp FROM lesson_progress
+	WHERE enrollment_id = e.id AND lesson_id = p_lesson;
+	IF NOT FOUND THEN
+		INSERT INTO lesson_progress (enrollment_id, lesson_id)
+		VALUES (e.id, p_lesson) RETURNING * INTO lp;
+	END IF;
+
+	v_credit := least(greatest(p_delta, 0),
+	    coalesce(extract(epoch FROM now() - lp.last_beat_at)::int, 0)
+		+ learning.beat_slack());
+	v_budget := extract(epoch FROM now() - lp.first_beat_at)::int
+	    + learning.beat_slack() - lp.time_spent;
+	v_credit := greatest(least(v_credit, v_budget), 0);
+
+	UPDATE lesson_progress SET
+	    position = greatest(least(p_position, 1e9), 0),
+	    time_spent = time_spent + v_credit,
+	    last_beat_at = now(),
+	    completed_at = CASE WHEN p_completed
+		THEN coalesce(completed_at, now()) ELSE completed_at END,
+	    updated_at = now()
+	WHERE enrollment_id = e.id AND lesson_id = p_lesson
+	RETURNING * INTO lp;
+
+	UPDATE enrollments SET last_activity_at = now(),
+	    last_lesson_id = p_lesson
+	WHERE id = e.id
+	RETURNING * INTO e;
+
+	v_done := false;
+	IF lp.completed_at IS NOT NULL THEN
+		v_done := learning.complete_if_done(e.id);
+	END IF;
+	IF v_done THEN
+		SELECT * INTO e FROM enrollments WHERE id = e.id;
+	END IF;
+
+	v_body := jsonb_build_object('lesson_id', p_lesson,
+	    'status', CASE WHEN lp.completed_at IS NOT NULL THEN 'completed'
+		ELSE 'in_progress' END,
+	    'position', lp.position, 'time_spent', lp.time_spent,
+	    'credited', v_credit,
+	    'course', jsonb_build_object(
+		'percent', learning.percent(e.id, e.course_id),
+		'completed_at', e.completed_at,
+		'completed_now', v_done));
+	INSERT INTO progress_beats (user_id, key, lesson_id, response, request)
+	VALUES (p_uid, p_key, p_lesson, v_body, v_request);
+	IF v_key_hash % learning.beat_purge_every() = 0 THEN
+		PERFORM learning.beats_purge();
+	END IF;
+	RETURN api.ok(v_body::json);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION api.course_progress(p_uid uuid, p_sid uuid,
+    p_slug text)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	courses;
+	e	enrollments;
+BEGIN
+	PERFORM auth.check(p_uid, p_sid);
+	SELECT * INTO c FROM courses WHERE slug = p_slug;
+	SELECT * INTO e FROM enrollments x
+	WHERE x.user_id = p_uid AND x.course_id = c.id;
+	IF c.id IS NULL OR e.id IS NULL THEN
+		PERFORM api.refuse(404, 'not_enrolled',
+		    'You are not enrolled in this course.');
+	END IF;
+
+	RETURN api.ok(json_build_object(
+	    'slug', c.slug, 'title', c.title,
+	    'enrolled', e.left_at IS NULL,
+	    'percent', learning.percent(e.id, c.id),
+	    'completed_at', e.completed_at,
+	    'resume_lesson_id', learning.resume_lesson(e.id),
+	    'modules', coalesce((SELECT json_agg(json_build_object(
+		'key', m.key, 'title', m.title,
+		'status', CASE WHEN learning.module_done(e.id, m.id)
+		    THEN 'completed' ELSE 'in_progress' END,
+		'quiz', (SELECT json_build_object('id', q.id, 'title', q.title,
+		    'required', q.required, 'passed', EXISTS (
+			SELECT 1 FROM quiz_passes qp WHERE qp.quiz_id = q.id
+			  AND qp.enrollment_id = e.id))
+		    FROM quizzes q WHERE q.module_id = m.id),
+		'lessons', (SELECT coalesce(json_agg(json_build_object(
+		    'id', l.id, 'key', l.key, 'title', l.title,
+		    'status', CASE WHEN lp.completed_at IS NOT NULL
+			THEN 'completed' WHEN lp.lesson_id IS NOT NULL
+			THEN 'in_progress' ELSE 'not_started' END,
+		    'position', coalesce(lp.position, 0),
+		    'time_spent', coalesce(lp.time_spent, 0),
+		    'locked', learning.lesson_lock(e.id, l.id) IS NOT NULL)
+		    ORDER BY l.position), '[]')
+		    FROM lessons l LEFT JOIN lesson_progress lp
+			ON lp.lesson_id = l.id AND lp.enrollment_id = e.id
+		    WHERE l.module_id = m.id))
+		ORDER BY m.position)
+		FROM modules m WHERE m.course_id = c.id), '[]'),
+	    'remaining', json_build_object(
+		'lessons', coalesce((SELECT json_agg(l.id ORDER BY cl.ord)
+		    FROM learning.course_lessons(c.id) cl
+		    JOIN lessons l ON l.id = cl.lesson_id
+		    WHERE NOT EXISTS (SELECT 1 FROM lesson_progress lp
+			WHERE lp.enrollment_id = e.id AND lp.lesson_id = l.id
+			  AND lp.completed_at IS NOT NULL)), '[]'),
+		'quizzes', coalesce((SELECT json_agg(q.id)
+		    FROM quizzes q WHERE q.course_id = c.id AND q.required
+		      AND NOT EXISTS (SELECT 1 FROM quiz_passes qp
+			WHERE qp.quiz_id = q.id AND qp.enrollment_id = e.id)),
+		    '[]'))));
+END;
+$$;
+
+/*
+ * Bulk enrollment by an admin: p_rows is [{"line", "email", "course"}]
+ * from a CSV the server has already parsed whole. Each row gets a result;
+ * the statement is one transaction. Values are trimmed of spaces and tabs
+ * before they are checked. Every course the file names is locked up
+ * front, in one order (by id): learning.enroll locks a row's course and
+ * the lock is held to the end, so two imports naming courses A, B and B, A
+ * would otherwise deadlock; now the second waits for the first.
+ */
+CREATE OR REPLACE FUNCTION api.admin_enroll_bulk(p_uid uuid, p_sid uuid,
+    p_rows jsonb, p_request_id text)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_row		jsonb;
+	v_email		text;
+	v_slug		text;
+	v_user		uuid;
+	v_course	uuid;
+	v_status	text;
+	v_results	jsonb := '[]';
+	v_courses	jsonb;
+	r		record;
+BEGIN
+	PERFORM auth.require(p_uid, p_sid, 'admin');
+	-- The named courses, locked in one order, by slug for the rows.
+	SELECT coalesce(jsonb_object_agg(x.slug, x.id), '{}') INTO v_courses
+	FROM (SELECT c.slug, c.id FROM courses c
+	    WHERE c.status = 'published' AND c.slug IN (
+		SELECT btrim(x->>'course', E' \t')
+		FROM jsonb_array_elements(p_rows) x)
+	    ORDER BY c.id FOR UPDATE) x;
+
+	FOR v_row IN SELECT * FROM jsonb_array_elements(p_rows) LOOP
+		v_email := btrim(coalesce(v_row->>'email', ''), E' \t');
+		v_slug := btrim(coalesce(v_row->>'course', ''), E' \t');
+		v_user := NULL;
+		v_course := NULL;
+		IF v_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+		    OR v_slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' THEN
+			v_status := 'bad_row';
+		ELSE
+			SELECT id INTO v_user FROM users
+			WHERE lower(email) = lower(v_email)
+			  AND erased_at IS NULL AND disabled_at IS NULL;
+			v_course := (v_courses->>v_slug)::uuid;
+			IF v_user IS NULL THEN
+				v_status := 'unknown_email';
+			ELSIF v_course IS NULL THEN
+				v_status := 'unknown_course';
+			ELSE
+				SELECT * INTO r FROM learning.enroll(v_user,
+				    v_course, 'admin');
+				v_status := r.status;
+			END IF;
+		END IF;
+		v_results := v_results || jsonb_build_object(
+		    'line', v_row->'line', 'email', v_email,
+		    'course', v_slug, 'result', v_status);
+	END LOOP;
+	PERFORM auth.audit(p_uid, 'enrollment.import', 'enrollments', NULL,
+	    p_request_id, jsonb_build_object('rows', jsonb_array_length(p_rows),
+	    'enrolled', (SELECT count(*) FROM jsonb_array_elements(v_results) x
+		WHERE x->>'result' = 'enrolled')));
+	RETURN api.ok(json_build_object('results', v_results,
+	    'summary', (SELECT json_object_agg(k, n) FROM (
+		SELECT x->>'result' AS k, count(*) AS n
+		FROM jsonb_array_elements(v_results) x GROUP BY 1) s)));
+END;
+$$;
+

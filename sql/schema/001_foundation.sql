@@ -1,0 +1,11 @@
+-- Foundation. This migration once created the api schema, its reply type
+-- and the helpers every API function uses; they live in
+-- sql/functions/foundation.sql now, and scripts/migrate rebuilds the api
+-- schema whole from sql/functions/.
+--
+-- Convention: the server calls one function per request step,
+--   SELECT status, body FROM api.something($1, $2, ...)
+-- and answers with that status and JSON body. Refusals are raised with an
+-- SQLSTATE of class SG ('SG404'...), the error code as MESSAGE, the human
+-- sentence as DETAIL and the field as HINT; the raise rolls the statement
+-- back, so nothing is half-written.

@@ -1,0 +1,7 @@
+-- The catalog, course outlines, and the authoring API.
+--
+-- Every authoring change is checked (content.course_for_edit), made, and
+-- audit-logged in one statement.
+--
+-- Those functions live in sql/functions/content.sql and authoring.sql now;
+-- this version stays, empty, so that the numbers go on as recorded.

@@ -1,0 +1,4 @@
+-- The learner's API: enrollment, lessons, progress.
+--
+-- Those functions live in sql/functions/learning.sql now; this version
+-- stays, empty, so that the numbers go on as recorded.
