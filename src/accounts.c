@@ -459,23 +459,15 @@ auth_refresh(struct http_request *req, struct api_req *ar)
 int
 auth_logout(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[2];
-
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	return (db_call(req, ar, "SELECT status, body FROM api.logout($1, $2)",
-	    2, params, logout_reply));
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.logout($1, $2)", 0, NULL, logout_reply));
 }
 
 int
 auth_logout_all(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[2];
-
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	return (db_call(req, ar, "SELECT status, body FROM api.logout_all("
-	    "$1, $2)", 2, params, logout_reply));
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.logout_all($1, $2)", 0, NULL, logout_reply));
 }
 
 static int
@@ -489,12 +481,8 @@ logout_reply(struct http_request *req, struct api_req *ar)
 int
 me_get(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[2];
-
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	return (db_call(req, ar, "SELECT status, body FROM api.me_get($1, $2)",
-	    2, params, db_reply));
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.me_get($1, $2)", 0, NULL, db_reply));
 }
 
 int
@@ -502,7 +490,7 @@ me_patch(struct http_request *req, struct api_req *ar)
 {
 	static const char *const fields[] = { "display_name", "country",
 	    "profession", "organisation", "language", NULL };
-	const char	*params[3];
+	const char	*params[1];
 	char		*changes;
 	int		ret;
 
@@ -513,11 +501,9 @@ me_patch(struct http_request *req, struct api_req *ar)
 		return (KORE_RESULT_OK);
 
 	changes = json_dumps(ar->body, JSON_COMPACT);
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = changes;
-	ret = db_call(req, ar, "SELECT status, body FROM api.me_patch("
-	    "$1, $2, $3)", 3, params, db_reply);
+	params[0] = changes;
+	ret = db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.me_patch($1, $2, $3)", 1, params, db_reply);
 	free(changes);
 	return (ret);
 }
@@ -534,13 +520,10 @@ static int
 reauth_start(struct http_request *req, struct api_req *ar, api_step after)
 {
 	struct pw_work	*w = ar->data;
-	const char	*params[2];
 
 	w->after = after;
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	return (db_call(req, ar, "SELECT password_hash, retry_after FROM "
-	    "api.reauth_begin($1, $2)", 2, params, reauth_verify));
+	return (db_call_session(req, ar, "SELECT password_hash, retry_after "
+	    "FROM api.reauth_begin($1, $2)", 0, NULL, reauth_verify));
 }
 
 static int
@@ -604,29 +587,23 @@ static int
 password_store(struct http_request *req, struct api_req *ar)
 {
 	struct pw_work	*w = ar->data;
-	const char	*params[5];
+	const char	*params[3];
 
 	session_refresh_new(w->refresh, sizeof(w->refresh), w->refresh_hash);
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = w->stored;
-	params[3] = w->hash;
-	params[4] = w->refresh_hash;
-	return (db_call(req, ar, "SELECT status, body FROM api.password_set("
-	    "$1, $2, $3, $4, $5)", 5, params, session_reply));
+	params[0] = w->stored;
+	params[1] = w->hash;
+	params[2] = w->refresh_hash;
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.password_set($1, $2, $3, $4, $5)", 3, params, session_reply));
 }
 
 int
 me_export(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[2];
-
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
 	http_response_header(req, "content-disposition",
 	    "attachment; filename=\"safeguard-learn-my-data.json\"");
-	return (db_call(req, ar, "SELECT status, body FROM api.me_export("
-	    "$1, $2)", 2, params, db_reply));
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.me_export($1, $2)", 0, NULL, db_reply));
 }
 
 /*
@@ -663,11 +640,9 @@ static int
 erase_store(struct http_request *req, struct api_req *ar)
 {
 	struct pw_work	*w = ar->data;
-	const char	*params[3];
+	const char	*params[1];
 
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = w->stored;
-	return (db_call(req, ar, "SELECT status, body FROM api.me_delete("
-	    "$1, $2, $3)", 3, params, logout_reply));
+	params[0] = w->stored;
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.me_delete($1, $2, $3)", 1, params, logout_reply));
 }

@@ -13,7 +13,7 @@
 int
 admin_users_list(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[4];
+	const char	*params[2];
 	char		q[128], page[16];
 	int		r;
 
@@ -21,19 +21,17 @@ admin_users_list(struct http_request *req, struct api_req *ar)
 		return (KORE_RESULT_OK);
 	if ((r = query_arg(req, "q", q, sizeof(q))) == -1)
 		return (KORE_RESULT_OK);
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = r == 1 ? q : NULL;
-	params[3] = page;
-	return (db_call(req, ar, "SELECT status, body FROM api.admin_users("
-	    "$1, $2, $3, $4)", 4, params, db_reply));
+	params[0] = r == 1 ? q : NULL;
+	params[1] = page;
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.admin_users($1, $2, $3, $4)", 2, params, db_reply));
 }
 
 int
 admin_user_patch(struct http_request *req, struct api_req *ar)
 {
 	static const char *const fields[] = { "role", "disabled", NULL };
-	const char	*params[5], *role;
+	const char	*params[3], *role;
 	char		*changes;
 	int		disabled, ret;
 
@@ -62,13 +60,11 @@ admin_user_patch(struct http_request *req, struct api_req *ar)
 	}
 
 	changes = json_dumps(ar->body, JSON_COMPACT);
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = api_param(ar, 0);
-	params[3] = changes;
-	params[4] = ar->request_id;
-	ret = db_call(req, ar, "SELECT status, body FROM api.admin_user_patch("
-	    "$1, $2, $3, $4, $5)", 5, params, db_reply);
+	params[0] = api_param(ar, 0);
+	params[1] = changes;
+	params[2] = ar->request_id;
+	ret = db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.admin_user_patch($1, $2, $3, $4, $5)", 3, params, db_reply);
 	free(changes);
 	return (ret);
 }
@@ -76,14 +72,12 @@ admin_user_patch(struct http_request *req, struct api_req *ar)
 int
 admin_audit(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[3];
+	const char	*params[1];
 	char		page[16];
 
 	if (!query_page(req, page, sizeof(page)))
 		return (KORE_RESULT_OK);
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = page;
-	return (db_call(req, ar, "SELECT status, body FROM api.admin_audit("
-	    "$1, $2, $3)", 3, params, db_reply));
+	params[0] = page;
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.admin_audit($1, $2, $3)", 1, params, db_reply));
 }

@@ -168,7 +168,7 @@ api_task_owner(struct kore_task *t)
 /*
  * Calls a function taking (uid, sid, course slug, extra...) for a route
  * whose first path parameter is a course slug, after checking the slug's
- * shape (a malformed one names no course).
+ * shape (a malformed one names no course); db_reply answers.
  */
 int
 api_course_call(struct http_request *req, struct api_req *ar,
@@ -182,12 +182,12 @@ api_course_call(struct http_request *req, struct api_req *ar,
 		    "No course has that address.", NULL);
 		return (KORE_RESULT_OK);
 	}
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = api_param(ar, 0);
-	for (i = 0; i < nextra && i < DB_MAX_PARAMS - 3; i++)
-		params[3 + i] = extra[i];
-	return (db_call(req, ar, sql, 3 + i, params, db_reply));
+	if (nextra > DB_MAX_PARAMS - 3)
+		fatal("api_course_call: too many parameters");
+	params[0] = api_param(ar, 0);
+	for (i = 0; i < nextra; i++)
+		params[1 + i] = extra[i];
+	return (db_call_session(req, ar, sql, 1 + nextra, params, db_reply));
 }
 
 /*

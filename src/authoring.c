@@ -138,18 +138,14 @@ course_call(struct http_request *req, struct api_req *ar, const char *sql,
 int
 instructor_courses(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[2];
-
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	return (db_call(req, ar, "SELECT status, body FROM "
-	    "api.instructor_courses($1, $2)", 2, params, db_reply));
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.instructor_courses($1, $2)", 0, NULL, db_reply));
 }
 
 int
 course_create(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[4];
+	const char	*params[2];
 	char		*doc;
 	int		ret;
 
@@ -159,12 +155,10 @@ course_create(struct http_request *req, struct api_req *ar)
 		return (KORE_RESULT_OK);
 
 	doc = json_dumps(ar->body, JSON_COMPACT);
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = doc;
-	params[3] = ar->request_id;
-	ret = db_call(req, ar, "SELECT status, body FROM api.course_create("
-	    "$1, $2, $3, $4)", 4, params, db_reply);
+	params[0] = doc;
+	params[1] = ar->request_id;
+	ret = db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.course_create($1, $2, $3, $4)", 2, params, db_reply);
 	free(doc);
 	return (ret);
 }
@@ -283,7 +277,7 @@ module_reorder(struct http_request *req, struct api_req *ar)
 int
 module_upload(struct http_request *req, struct api_req *ar)
 {
-	const char	*ctype, *params[3];
+	const char	*ctype, *params[1];
 
 	if (!valid_slug(api_param(ar, 0), 80)) {
 		reply_error(req, 404, "course_not_found",
@@ -302,11 +296,9 @@ module_upload(struct http_request *req, struct api_req *ar)
 		    "at most 50 MB.", "package");
 		return (KORE_RESULT_OK);
 	}
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = api_param(ar, 0);
-	return (db_call(req, ar, "SELECT (content.course_for_edit($1, $2, "
-	    "$3)).id", 3, params, upload_read));
+	params[0] = api_param(ar, 0);
+	return (db_call_session(req, ar, "SELECT (content.course_for_edit($1, "
+	    "$2, $3)).id", 1, params, upload_read));
 }
 
 /* The caller may edit the course: read the package, check it off-loop. */

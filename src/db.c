@@ -125,6 +125,26 @@ db_call(struct http_request *req, struct api_req *ar, const char *query,
 	return (db_send(req, ar));
 }
 
+/*
+ * Calls a function of the api schema whose first two arguments are the
+ * caller's user and session ids ($1, $2): nextra more follow them.
+ */
+int
+db_call_session(struct http_request *req, struct api_req *ar,
+    const char *query, int nextra, const char **extra, api_step next)
+{
+	const char	*params[DB_MAX_PARAMS];
+	int		i;
+
+	if (nextra > DB_MAX_PARAMS - 2)
+		fatal("db_call_session: too many parameters");
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	for (i = 0; i < nextra; i++)
+		params[2 + i] = extra[i];
+	return (db_call(req, ar, query, 2 + nextra, params, next));
+}
+
 static int
 db_send(struct http_request *req, struct api_req *ar)
 {

@@ -50,12 +50,8 @@ course_progress_get(struct http_request *req, struct api_req *ar)
 int
 my_enrollments(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[2];
-
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	return (db_call(req, ar, "SELECT status, body FROM "
-	    "api.my_enrollments($1, $2)", 2, params, db_reply));
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.my_enrollments($1, $2)", 0, NULL, db_reply));
 }
 
 static int
@@ -70,15 +66,13 @@ lesson_id_ok(struct http_request *req, struct api_req *ar)
 int
 lesson_get(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[3];
+	const char	*params[1];
 
 	if (!lesson_id_ok(req, ar))
 		return (KORE_RESULT_OK);
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = api_param(ar, 0);
-	return (db_call(req, ar, "SELECT status, body FROM api.lesson_get("
-	    "$1, $2, $3)", 3, params, db_reply));
+	params[0] = api_param(ar, 0);
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.lesson_get($1, $2, $3)", 1, params, db_reply));
 }
 
 /* The Idempotency-Key header: 1..128 visible ASCII characters. */
@@ -110,7 +104,7 @@ progress_put(struct http_request *req, struct api_req *ar)
 {
 	static const char *const fields[] = { "position", "time_spent_delta",
 	    "completed", NULL };
-	const char	*key, *params[7];
+	const char	*key, *params[5];
 	char		pos[32], delta[16];
 	json_t		*v;
 	int		completed;
@@ -145,15 +139,14 @@ progress_put(struct http_request *req, struct api_req *ar)
 	if (!body_bool(req, ar->body, "completed", &completed))
 		return (KORE_RESULT_OK);
 
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = api_param(ar, 0);
-	params[3] = key;
-	params[4] = pos;
-	params[5] = delta;
-	params[6] = completed ? "true" : "false";
-	return (db_call(req, ar, "SELECT status, body FROM api.progress_put("
-	    "$1, $2, $3, $4, $5, $6, $7)", 7, params, db_reply));
+	params[0] = api_param(ar, 0);
+	params[1] = key;
+	params[2] = pos;
+	params[3] = delta;
+	params[4] = completed ? "true" : "false";
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.progress_put($1, $2, $3, $4, $5, $6, $7)", 5, params,
+	    db_reply));
 }
 
 /*
@@ -164,7 +157,7 @@ progress_put(struct http_request *req, struct api_req *ar)
 int
 admin_enrollments_import(struct http_request *req, struct api_req *ar)
 {
-	const char	*ctype, *params[4];
+	const char	*ctype, *params[2];
 	u_int8_t	*buf;
 	json_t		*rows;
 	char		*doc;
@@ -202,12 +195,10 @@ admin_enrollments_import(struct http_request *req, struct api_req *ar)
 
 	doc = json_dumps(rows, JSON_COMPACT);
 	json_decref(rows);
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	params[2] = doc;
-	params[3] = ar->request_id;
-	ret = db_call(req, ar, "SELECT status, body FROM "
-	    "api.admin_enroll_bulk($1, $2, $3, $4)", 4, params, db_reply);
+	params[0] = doc;
+	params[1] = ar->request_id;
+	ret = db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.admin_enroll_bulk($1, $2, $3, $4)", 2, params, db_reply);
 	free(doc);
 	return (ret);
 }

@@ -150,6 +150,8 @@ int		query_page(struct http_request *, char *, size_t);
 int		db_init(const char *);
 int		db_call(struct http_request *, struct api_req *, const char *,
 		    int, const char **, api_step);
+int		db_call_session(struct http_request *, struct api_req *,
+		    const char *, int, const char **, api_step);
 int		db_progress(struct http_request *, struct api_req *);
 int		db_reply(struct http_request *, struct api_req *);
 const char	*db_value(struct api_req *, int, int);
