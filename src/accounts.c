@@ -491,8 +491,6 @@ me_patch(struct http_request *req, struct api_req *ar)
 	static const char *const fields[] = { "display_name", "country",
 	    "profession", "organisation", "language", NULL };
 	const char	*params[1];
-	char		*changes;
-	int		ret;
 
 	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
 		return (KORE_RESULT_OK);
@@ -500,12 +498,9 @@ me_patch(struct http_request *req, struct api_req *ar)
 	    !profile_fields(req, ar->body, 0))
 		return (KORE_RESULT_OK);
 
-	changes = json_dumps(ar->body, JSON_COMPACT);
-	params[0] = changes;
-	ret = db_call_session(req, ar, "SELECT status, body FROM "
-	    "api.me_patch($1, $2, $3)", 1, params, db_reply);
-	free(changes);
-	return (ret);
+	params[0] = db_json_param(ar, ar->body);
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.me_patch($1, $2, $3)", 1, params, db_reply));
 }
 
 /*

@@ -32,8 +32,7 @@ admin_user_patch(struct http_request *req, struct api_req *ar)
 {
 	static const char *const fields[] = { "role", "disabled", NULL };
 	const char	*params[3], *role;
-	char		*changes;
-	int		disabled, ret;
+	int		disabled;
 
 	if (!valid_uuid(api_param(ar, 0))) {
 		reply_error(req, 404, "user_not_found", "No such user.", NULL);
@@ -59,14 +58,11 @@ admin_user_patch(struct http_request *req, struct api_req *ar)
 		return (KORE_RESULT_OK);
 	}
 
-	changes = json_dumps(ar->body, JSON_COMPACT);
 	params[0] = api_param(ar, 0);
-	params[1] = changes;
+	params[1] = db_json_param(ar, ar->body);
 	params[2] = ar->request_id;
-	ret = db_call_session(req, ar, "SELECT status, body FROM "
-	    "api.admin_user_patch($1, $2, $3, $4, $5)", 3, params, db_reply);
-	free(changes);
-	return (ret);
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.admin_user_patch($1, $2, $3, $4, $5)", 3, params, db_reply));
 }
 
 int

@@ -146,38 +146,27 @@ int
 course_create(struct http_request *req, struct api_req *ar)
 {
 	const char	*params[2];
-	char		*doc;
-	int		ret;
 
 	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
 		return (KORE_RESULT_OK);
 	if (!course_doc_check(req, ar->body, 1))
 		return (KORE_RESULT_OK);
 
-	doc = json_dumps(ar->body, JSON_COMPACT);
-	params[0] = doc;
+	params[0] = db_json_param(ar, ar->body);
 	params[1] = ar->request_id;
-	ret = db_call_session(req, ar, "SELECT status, body FROM "
-	    "api.course_create($1, $2, $3, $4)", 2, params, db_reply);
-	free(doc);
-	return (ret);
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.course_create($1, $2, $3, $4)", 2, params, db_reply));
 }
 
 int
 course_patch(struct http_request *req, struct api_req *ar)
 {
-	char	*doc;
-	int	ret;
-
 	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
 		return (KORE_RESULT_OK);
 	if (!course_doc_check(req, ar->body, 0))
 		return (KORE_RESULT_OK);
-	doc = json_dumps(ar->body, JSON_COMPACT);
-	ret = course_call(req, ar, "SELECT status, body FROM api.course_patch("
-	    "$1, $2, $3, $4, $5)", doc);
-	free(doc);
-	return (ret);
+	return (course_call(req, ar, "SELECT status, body FROM api.course_patch("
+	    "$1, $2, $3, $4, $5)", db_json_param(ar, ar->body)));
 }
 
 int
@@ -239,9 +228,7 @@ module_reorder(struct http_request *req, struct api_req *ar)
 {
 	static const char *const fields[] = { "keys", NULL };
 	json_t		*keys, *k;
-	char		*doc;
 	size_t		i;
-	int		ret;
 
 	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
 		return (KORE_RESULT_OK);
@@ -259,11 +246,8 @@ module_reorder(struct http_request *req, struct api_req *ar)
 			return (KORE_RESULT_OK);
 		}
 	}
-	doc = json_dumps(keys, JSON_COMPACT);
-	ret = course_call(req, ar, "SELECT status, body FROM "
-	    "api.module_reorder($1, $2, $3, $4, $5)", doc);
-	free(doc);
-	return (ret);
+	return (course_call(req, ar, "SELECT status, body FROM "
+	    "api.module_reorder($1, $2, $3, $4, $5)", db_json_param(ar, keys)));
 }
 
 /*

@@ -21,6 +21,7 @@
  */
 
 #include <poll.h>
+#include <stdlib.h>
 
 #include <libpq-fe.h>
 
@@ -143,6 +144,20 @@ db_call_session(struct http_request *req, struct api_req *ar,
 	for (i = 0; i < nextra; i++)
 		params[2 + i] = extra[i];
 	return (db_call(req, ar, query, 2 + nextra, params, next));
+}
+
+/*
+ * A JSON document as a parameter of the next statement: its compact text,
+ * freed once db_call() has copied it (or when the request ends). One
+ * document a statement.
+ */
+const char *
+db_json_param(struct api_req *ar, json_t *doc)
+{
+	if (ar->json_param != NULL)
+		fatal("db_json_param: one document a statement");
+	ar->json_param = json_dumps(doc, JSON_COMPACT);
+	return (ar->json_param);
 }
 
 static int
@@ -392,4 +407,6 @@ db_release(struct api_req *ar)
 		ar->qparams[i] = NULL;
 	}
 	ar->nqparams = 0;
+	free(ar->json_param);
+	ar->json_param = NULL;
 }

@@ -160,10 +160,8 @@ admin_enrollments_import(struct http_request *req, struct api_req *ar)
 	const char	*ctype, *params[2];
 	u_int8_t	*buf;
 	json_t		*rows;
-	char		*doc;
 	ssize_t		n;
 	size_t		len;
-	int		ret;
 
 	if (!http_request_header(req, "content-type", &ctype) ||
 	    strncasecmp(ctype, "text/csv", 8)) {
@@ -193,14 +191,11 @@ admin_enrollments_import(struct http_request *req, struct api_req *ar)
 	if (rows == NULL)
 		return (KORE_RESULT_OK);
 
-	doc = json_dumps(rows, JSON_COMPACT);
-	json_decref(rows);
-	params[0] = doc;
+	params[0] = db_json_param(ar, rows);
 	params[1] = ar->request_id;
-	ret = db_call_session(req, ar, "SELECT status, body FROM "
-	    "api.admin_enroll_bulk($1, $2, $3, $4)", 2, params, db_reply);
-	free(doc);
-	return (ret);
+	json_decref(rows);
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.admin_enroll_bulk($1, $2, $3, $4)", 2, params, db_reply));
 }
 
 /* [{"line", "email", "course"}] from the CSV, or NULL (answered). */

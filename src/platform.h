@@ -80,6 +80,7 @@ struct api_req {
 	int			sql_queued;
 	const char		*query;
 	char			*qparams[DB_MAX_PARAMS];
+	char			*json_param;	/* db_json_param's text */
 	int			nqparams;
 	PGresult		*result;
 	api_step		next;
@@ -152,6 +153,7 @@ int		db_call(struct http_request *, struct api_req *, const char *,
 		    int, const char **, api_step);
 int		db_call_session(struct http_request *, struct api_req *,
 		    const char *, int, const char **, api_step);
+const char	*db_json_param(struct api_req *, json_t *);
 int		db_progress(struct http_request *, struct api_req *);
 int		db_reply(struct http_request *, struct api_req *);
 const char	*db_value(struct api_req *, int, int);
