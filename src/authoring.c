@@ -291,7 +291,6 @@ upload_read(struct http_request *req, struct api_req *ar)
 {
 	struct http_file	*file;
 	struct upload		*up;
-	ssize_t			n;
 
 	if (db_rows(ar) != 1) {
 		reply_error(req, 500, "internal_error",
@@ -310,15 +309,8 @@ upload_read(struct http_request *req, struct api_req *ar)
 	ar->data = up;
 	ar->free_data = upload_free;
 	up->zip = kore_malloc(file->length);
-	http_file_rewind(file);
-	while (up->len < file->length) {
-		n = http_file_read(file, up->zip + up->len,
-		    file->length - up->len);
-		if (n <= 0)
-			break;
-		up->len += (size_t)n;
-	}
-	if (up->len != file->length) {
+	up->len = file->length;
+	if (!body_file_read(file, up->zip, up->len)) {
 		reply_error(req, 400, "upload_incomplete", "The package could "
 		    "not be read from the request.", "package");
 		return (KORE_RESULT_OK);

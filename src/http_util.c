@@ -22,6 +22,10 @@ static int	qvalue_is_zero(const char *, const char *);
 static int	query_arg_read(struct http_request *, const char *, char *,
 		    size_t);
 static void	access_log(struct http_request *, int, size_t);
+static size_t	read_all(ssize_t (*)(void *, void *, size_t), void *,
+		    u_int8_t *, size_t);
+static ssize_t	read_body(void *, void *, size_t);
+static ssize_t	read_file(void *, void *, size_t);
 
 struct api_req *
 reqctx_get(struct http_request *req)
@@ -384,7 +388,6 @@ body_json(struct http_request *req, size_t max)
 	const char	*ctype;
 	char		msg[256];
 	u_int8_t	*buf;
-	ssize_t		ret;
 	size_t		len;
 
 	if (!http_request_header(req, "content-type", &ctype) ||
@@ -402,17 +405,7 @@ body_json(struct http_request *req, size_t max)
 		return (NULL);
 	}
 
-	buf = kore_malloc(max + 1);
-	len = 0;
-	while (len <= max) {
-		ret = http_body_read(req, buf + len, max + 1 - len);
-		if (ret == -1 || ret == 0)
-			break;
-		len += (size_t)ret;
-	}
-
-	if (len > max) {
-		kore_free(buf);
+	if ((buf = body_read(req, max, &len)) == NULL) {
 		reply_error(req, 413, "body_too_large",
 		    "The body is larger than this route takes.", NULL);
 		return (NULL);
@@ -437,6 +430,58 @@ body_json(struct http_request *req, size_t max)
 	}
 
 	return (json);
+}
+
+/*
+ * Reads the request body into a new buffer (kore_free it); NULL when the
+ * body holds more than max bytes, whatever its Content-Length said.
+ */
+u_int8_t *
+body_read(struct http_request *req, size_t max, size_t *len)
+{
+	u_int8_t	*buf;
+
+	buf = kore_malloc(max + 1);
+	if ((*len = read_all(read_body, req, buf, max + 1)) > max) {
+		kore_free(buf);
+		return (NULL);
+	}
+	return (buf);
+}
+
+/* Reads an uploaded file whole into buf; 0 when it falls short. */
+int
+body_file_read(struct http_file *file, u_int8_t *buf, size_t len)
+{
+	http_file_rewind(file);
+	return (read_all(read_file, file, buf, len) == len);
+}
+
+/* Reads from src until it ends, fails, or cap bytes are in buf. */
+static size_t
+read_all(ssize_t (*rd)(void *, void *, size_t), void *src, u_int8_t *buf,
+    size_t cap)
+{
+	ssize_t		n;
+	size_t		len;
+
+	for (len = 0; len < cap; len += (size_t)n) {
+		if ((n = rd(src, buf + len, cap - len)) <= 0)
+			break;
+	}
+	return (len);
+}
+
+static ssize_t
+read_body(void *req, void *buf, size_t len)
+{
+	return (http_body_read(req, buf, len));
+}
+
+static ssize_t
+read_file(void *file, void *buf, size_t len)
+{
+	return (http_file_read(file, buf, len));
 }
 
 static void

@@ -160,7 +160,6 @@ admin_enrollments_import(struct http_request *req, struct api_req *ar)
 	const char	*ctype, *params[2];
 	u_int8_t	*buf;
 	json_t		*rows;
-	ssize_t		n;
 	size_t		len;
 
 	if (!http_request_header(req, "content-type", &ctype) ||
@@ -175,13 +174,7 @@ admin_enrollments_import(struct http_request *req, struct api_req *ar)
 		return (KORE_RESULT_OK);
 	}
 
-	buf = kore_malloc(CSV_BODY_MAX + 1);
-	len = 0;
-	while (len <= CSV_BODY_MAX &&
-	    (n = http_body_read(req, buf + len, CSV_BODY_MAX + 1 - len)) > 0)
-		len += (size_t)n;
-	if (len > CSV_BODY_MAX) {
-		kore_free(buf);
+	if ((buf = body_read(req, CSV_BODY_MAX, &len)) == NULL) {
 		reply_error(req, 413, "body_too_large",
 		    "A CSV file may be at most 2 MB.", NULL);
 		return (KORE_RESULT_OK);

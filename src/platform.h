@@ -130,6 +130,8 @@ void		reply_empty(struct http_request *, int);
 int		accepts_gzip(struct http_request *);
 int		gzip_compress(const void *, size_t, u_int8_t **, size_t *);
 json_t		*body_json(struct http_request *, size_t);
+u_int8_t	*body_read(struct http_request *, size_t, size_t *);
+int		body_file_read(struct http_file *, u_int8_t *, size_t);
 int		etag_matches(struct http_request *, const char *);
 void		etag_of(const void *, size_t, char *, size_t);
 void		etag_send(struct http_request *, const char *, int);
