@@ -197,9 +197,7 @@ auth_register(struct http_request *req, struct api_req *ar)
 	const char	*email;
 
 	if (!session_origin_ok(req)) {
-		reply_error(req, 403, "csrf_failed",
-		    "This request did not come from the Safeguard Learn site.",
-		    NULL);
+		session_csrf_refuse(req);
 		return (KORE_RESULT_OK);
 	}
 	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
@@ -255,9 +253,7 @@ auth_login(struct http_request *req, struct api_req *ar)
 	size_t		i;
 
 	if (!session_origin_ok(req)) {
-		reply_error(req, 403, "csrf_failed",
-		    "This request did not come from the Safeguard Learn site.",
-		    NULL);
+		session_csrf_refuse(req);
 		return (KORE_RESULT_OK);
 	}
 	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
@@ -431,9 +427,7 @@ auth_refresh(struct http_request *req, struct api_req *ar)
 	w = pw_work_new(ar);
 	token = NULL;
 	if ((r = session_refresh_cookie(req, &cookie)) == -1) {
-		reply_error(req, 403, "csrf_failed",
-		    "This request did not come from the Safeguard Learn site.",
-		    NULL);
+		session_csrf_refuse(req);
 		return (KORE_RESULT_OK);
 	}
 	if (r == 1) {

@@ -408,9 +408,7 @@ session_authenticate(struct http_request *req, struct api_req *ar, int auth)
 	}
 
 	if (ar->session.via_cookie && unsafe_method(req) && !csrf_ok(req)) {
-		reply_error(req, 403, "csrf_failed",
-		    "This request did not come from the Safeguard Learn site.",
-		    NULL);
+		session_csrf_refuse(req);
 		return (0);
 	}
 
@@ -422,6 +420,14 @@ session_authenticate(struct http_request *req, struct api_req *ar, int auth)
 		return (0);
 	}
 	return (1);
+}
+
+/* The one answer to a request that did not come from the site's pages. */
+void
+session_csrf_refuse(struct http_request *req)
+{
+	reply_error(req, 403, "csrf_failed",
+	    "This request did not come from the Safeguard Learn site.", NULL);
 }
 
 /* Cookie-authenticated refresh: the cookie, guarded like any other. */

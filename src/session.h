@@ -24,6 +24,7 @@ void		session_new_uuid(char *);
 char		*session_access_token(const char *, const char *,
 		    const char *);
 int		session_origin_ok(struct http_request *);
+void		session_csrf_refuse(struct http_request *);
 int		session_refresh_cookie(struct http_request *, char **);
 void		session_set_cookies(struct http_request *, const char *,
 		    const char *);
