@@ -111,6 +111,7 @@ UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
 UNIT_LIBS_csv := src/validate.c -ljansson
 UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson
+UNIT_LIBS_password := src/validate.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests

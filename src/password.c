@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "password.h"
+#include "validate.h"
 
 static char	**common;
 static size_t	ncommon;
 
-static size_t	utf8_chars(const char *, size_t);
 static int	cmp_str(const void *, const void *);
 
 /* Writes the encoded argon2id hash into out (PASSWORD_HASH_MAX bytes). */
@@ -71,7 +71,7 @@ password_problem(const char *pw, size_t len)
 
 	if (len > PASSWORD_MAX_BYTES)
 		return ("Use at most 1024 bytes.");
-	if (utf8_chars(pw, len) < PASSWORD_MIN_CHARS)
+	if (utf8_length(pw, len) < PASSWORD_MIN_CHARS)
 		return ("Use at least 12 characters.");
 	for (i = 1; i < len && pw[i] == pw[0]; i++)
 		;
@@ -131,17 +131,4 @@ static int
 cmp_str(const void *a, const void *b)
 {
 	return (strcmp(*(char * const *)a, *(char * const *)b));
-}
-
-/* Counts code points; the input was validated as UTF-8 by jansson. */
-static size_t
-utf8_chars(const char *s, size_t len)
-{
-	size_t		i, n;
-
-	for (i = 0, n = 0; i < len; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			n++;
-	}
-	return (n);
 }

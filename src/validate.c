@@ -187,6 +187,7 @@ email_normalise(const char *in, char *out, size_t outlen)
 	return (1);
 }
 
+/* Counts code points of text already known to be UTF-8 (jansson's). */
 size_t
 utf8_length(const char *s, size_t len)
 {
