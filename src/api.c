@@ -86,6 +86,7 @@ static int	api_resume(struct http_request *, struct api_req *);
 int
 api_dispatch(struct http_request *req)
 {
+	const struct api_route	*route;
 	struct api_req		*ar;
 	int			path_known;
 
@@ -93,7 +94,7 @@ api_dispatch(struct http_request *req)
 	if (ar->route != NULL)
 		return (api_resume(req, ar));
 
-	if ((ar->route = api_match(req, ar, &path_known)) == NULL) {
+	if ((route = api_match(req, ar, &path_known)) == NULL) {
 		if (path_known) {
 			reply_error(req, 405, "method_not_allowed",
 			    "This path does not take that method.", NULL);
@@ -103,11 +104,27 @@ api_dispatch(struct http_request *req)
 		}
 		return (KORE_RESULT_OK);
 	}
+	return (api_serve(req, route));
+}
 
-	if (!session_authenticate(req, ar, ar->route->auth))
+/*
+ * Runs a route: the first call authenticates the caller and starts the
+ * handler, later ones drive the work in flight. Kore handlers of their
+ * own (/readyz) call it with a route outside the table.
+ */
+int
+api_serve(struct http_request *req, const struct api_route *route)
+{
+	struct api_req		*ar;
+
+	ar = reqctx_get(req);
+	if (ar->route != NULL)
+		return (api_resume(req, ar));
+
+	ar->route = route;
+	if (!session_authenticate(req, ar, route->auth))
 		return (KORE_RESULT_OK);
-
-	return (ar->route->handler(req, ar));
+	return (route->handler(req, ar));
 }
 
 /* Called on every wakeup once a handler has started work. */

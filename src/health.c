@@ -12,7 +12,12 @@
 int	health_live(struct http_request *);
 int	health_ready(struct http_request *);
 
+static int	health_ready_start(struct http_request *, struct api_req *);
 static int	health_ready_done(struct http_request *, struct api_req *);
+
+static const struct api_route	health_ready_route = {
+	HTTP_METHOD_GET, "/readyz", AUTH_PUBLIC, health_ready_start
+};
 
 int
 health_live(struct http_request *req)
@@ -26,12 +31,12 @@ health_live(struct http_request *req)
 int
 health_ready(struct http_request *req)
 {
-	struct api_req		*ar;
+	return (api_serve(req, &health_ready_route));
+}
 
-	ar = reqctx_get(req);
-	if (ar->sql_active)
-		return (db_progress(req, ar));
-
+static int
+health_ready_start(struct http_request *req, struct api_req *ar)
+{
 	return (db_call(req, ar, "SELECT 1", 0, NULL, health_ready_done));
 }
 

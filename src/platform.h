@@ -165,6 +165,7 @@ void		db_release(struct api_req *);
 
 /* api.c: the route table and its dispatcher. */
 int		api_dispatch(struct http_request *);
+int		api_serve(struct http_request *, const struct api_route *);
 const char	*api_param(struct api_req *, int);
 int		api_course_call(struct http_request *, struct api_req *,
 		    const char *, int, const char **);
