@@ -82,6 +82,7 @@ static const struct api_route	*api_match(struct http_request *,
 static int	api_match_pattern(const char *, const char *,
 		    struct api_req *);
 static int	api_resume(struct http_request *, struct api_req *);
+static int	api_route_changes_content(const struct api_route *);
 
 int
 api_dispatch(struct http_request *req)
@@ -122,6 +123,7 @@ api_serve(struct http_request *req, const struct api_route *route)
 		return (api_resume(req, ar));
 
 	ar->route = route;
+	ar->changes_content = api_route_changes_content(route);
 	if (!session_authenticate(req, ar, route->auth))
 		return (KORE_RESULT_OK);
 	return (route->handler(req, ar));
@@ -214,7 +216,7 @@ api_course_call(struct http_request *req, struct api_req *ar,
  * user change also counts), never narrower: a new authoring route is
  * covered the day it is added.
  */
-int
+static int
 api_route_changes_content(const struct api_route *r)
 {
 	if (r == NULL || r->auth < AUTH_INSTRUCTOR)

@@ -192,9 +192,10 @@ reply_raw(struct http_request *req, int status, const char *ctype,
 
 /*
  * Sends a body as it is, already in the given content encoding. A change
- * that succeeded on an instructor's or admin's route may have changed
- * published content: the public caches forget what they hold before the
- * client hears of it, so its next read sees the change.
+ * that succeeded on a route the dispatcher marked (an instructor's or
+ * admin's) may have changed published content: the public caches forget
+ * what they hold before the client hears of it, so its next read sees
+ * the change.
  */
 void
 reply_encoded(struct http_request *req, int status, const char *ctype,
@@ -203,7 +204,7 @@ reply_encoded(struct http_request *req, int status, const char *ctype,
 	struct api_req	*ar;
 
 	ar = reqctx_get(req);
-	if (status < 300 && api_route_changes_content(ar->route))
+	if (status < 300 && ar->changes_content)
 		pubcache_invalidate();
 
 	reply_common_headers(req);

@@ -86,6 +86,9 @@ struct api_req {
 	api_step		next;
 
 	int			cache_set;	/* handler set Cache-Control */
+	/* The dispatcher's word: a success here may change what the public
+	 * read, so reply_encoded empties the public caches first. */
+	int			changes_content;
 	/* A public answer to keep (pubcache.c): its key, and the content
 	 * generation read before its statement was sent. */
 	char			pubcache_key[PUBCACHE_KEY_MAX];
@@ -172,7 +175,6 @@ int		api_course_call(struct http_request *, struct api_req *,
 int		api_task(struct http_request *, struct api_req *,
 		    int (*)(struct kore_task *), api_step);
 int		api_task_result(struct api_req *);
-int		api_route_changes_content(const struct api_route *);
 struct api_req	*api_task_owner(struct kore_task *);
 
 #endif
