@@ -212,10 +212,11 @@ reply_encoded(struct http_request *req, int status, const char *ctype,
 		http_response_header(req, "content-type", ctype);
 	if (encoding != NULL) {
 		http_response_header(req, "content-encoding", encoding);
-		/* reply_cacheable already said so. */
-		if (!ar->cache_set)
-			http_response_header(req, "vary", "accept-encoding");
+		if (ar->vary == NULL)
+			ar->vary = "accept-encoding";
 	}
+	if (ar->vary != NULL)
+		http_response_header(req, "vary", ar->vary);
 	http_response(req, status, data, len);
 	access_log(req, status, len);
 }
@@ -370,7 +371,7 @@ reply_cacheable(struct http_request *req, const char *etag,
 	reqctx_get(req)->cache_set = 1;
 	etag_send(req, etag, weak);
 	http_response_header(req, "cache-control", cache_control);
-	http_response_header(req, "vary", "accept-encoding");
+	reqctx_get(req)->vary = "accept-encoding";
 	if (!etag_matches(req, etag))
 		return (0);
 	reply_encoded(req, 304, NULL, NULL, NULL, 0);

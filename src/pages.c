@@ -351,8 +351,7 @@ shell_send(struct http_request *req, int shell, int status)
 	http_response_header(req, "x-frame-options", "DENY");
 	http_response_header(req, "content-language", page_langs[lang]);
 	http_response_header(req, "cache-control", "no-cache");
-	/* reply_encoded names accept-encoding when it compresses. */
-	http_response_header(req, "vary", "accept-language, cookie");
+	reqctx_get(req)->vary = "accept-encoding, accept-language, cookie";
 	etag_send(req, v->etag, v->gz != NULL);
 
 	if (status == 200 && etag_matches(req, v->etag)) {
@@ -364,7 +363,6 @@ shell_send(struct http_request *req, int shell, int status)
 		    v->gz, v->gzlen);
 		return;
 	}
-	http_response_header(req, "vary", "accept-encoding");
 	reply_encoded(req, status, "text/html; charset=utf-8", NULL, v->body,
 	    v->len);
 }
@@ -374,6 +372,7 @@ asset_send(struct http_request *req, struct page_asset *a)
 {
 	etag_send(req, *a->sha256, a->gz != NULL);
 	http_response_header(req, "cache-control", "no-cache");
+	reqctx_get(req)->vary = "accept-encoding";
 
 	if (etag_matches(req, *a->sha256)) {
 		reply_raw(req, 304, NULL, NULL, 0);
@@ -384,7 +383,6 @@ asset_send(struct http_request *req, struct page_asset *a)
 		reply_encoded(req, 200, a->ctype, "gzip", a->gz, a->gzlen);
 		return;
 	}
-	http_response_header(req, "vary", "accept-encoding");
 	reply_encoded(req, 200, a->ctype, NULL, a->data, *a->len);
 }
 

@@ -86,6 +86,9 @@ struct api_req {
 	api_step		next;
 
 	int			cache_set;	/* handler set Cache-Control */
+	/* The whole Vary value, sent once by reply_encoded: Kore 4.2
+	 * replaces a header set twice where 4.1 appended it. */
+	const char		*vary;
 	/* The dispatcher's word: a success here may change what the public
 	 * read, so reply_encoded empties the public caches first. */
 	int			changes_content;
