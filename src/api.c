@@ -10,6 +10,7 @@
 
 #include "platform.h"
 #include "handlers.h"
+#include "route_match.h"
 #include "validate.h"
 
 #define GET	HTTP_METHOD_GET
@@ -79,8 +80,6 @@ static const struct api_route	api_routes[] = {
 
 static const struct api_route	*api_match(struct http_request *,
 				    struct api_req *, int *);
-static int	api_match_pattern(const char *, const char *,
-		    struct api_req *);
 static int	api_resume(struct http_request *, struct api_req *);
 static int	api_route_changes_content(const struct api_route *);
 
@@ -240,48 +239,12 @@ api_match(struct http_request *req, struct api_req *ar, int *path_known)
 
 	*path_known = 0;
 	for (r = api_routes; r->pattern != NULL; r++) {
-		if (!api_match_pattern(r->pattern, req->path, ar))
+		if (!route_match(r->pattern, req->path, ar->params,
+		    &ar->nparams))
 			continue;
 		*path_known = 1;
 		if (r->methods & req->method)
 			return (r);
 	}
 	return (NULL);
-}
-
-/*
- * Matches "/api/v1/courses/:slug" against a path, segment by segment, and
- * keeps the values of the ":name" segments in order. A parameter segment
- * takes one non-empty segment of at most API_PARAM_LEN - 1 bytes.
- */
-static int
-api_match_pattern(const char *pattern, const char *path, struct api_req *ar)
-{
-	const char	*p, *s;
-	size_t		len;
-
-	ar->nparams = 0;
-	p = pattern;
-	s = path;
-
-	while (*p != '\0' && *s != '\0') {
-		if (*p == ':') {
-			len = strcspn(s, "/");
-			if (len == 0 || len >= API_PARAM_LEN ||
-			    ar->nparams >= API_MAX_PARAMS)
-				return (0);
-			memcpy(ar->params[ar->nparams], s, len);
-			ar->params[ar->nparams][len] = '\0';
-			ar->nparams++;
-			s += len;
-			p += strcspn(p, "/");
-			continue;
-		}
-		if (*p != *s)
-			return (0);
-		p++;
-		s++;
-	}
-
-	return (*p == '\0' && *s == '\0');
 }

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "pubcache.h"
+#include "route_match.h"
 
 #define REQUEST_ID_LEN		16
 #define JSON_BODY_MAX		(64 * 1024)
@@ -61,8 +62,8 @@ struct api_route {
 	api_step	handler;
 };
 
-#define API_MAX_PARAMS		4
-#define API_PARAM_LEN		128
+#define API_MAX_PARAMS		ROUTE_MAX_PARAMS
+#define API_PARAM_LEN		ROUTE_PARAM_LEN
 
 struct api_req {
 	u_int64_t		started;
