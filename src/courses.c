@@ -16,6 +16,7 @@
 
 #include "platform.h"
 #include "handlers.h"
+#include "http_parse.h"
 #include "validate.h"
 
 #define CATALOG_CACHE	"public, max-age=30"
@@ -31,8 +32,6 @@ static void	public_reply(struct http_request *, struct api_req *,
 static void	public_send(struct http_request *,
 		    const struct pubcache_answer *, const char *);
 static int	media_reply(struct http_request *, struct api_req *);
-static int	media_range(struct http_request *, size_t, size_t *, size_t *);
-static int	range_digits(const char *, const char *);
 
 int
 catalog_list(struct http_request *req, struct api_req *ar)
@@ -225,7 +224,7 @@ media_get(struct http_request *req, struct api_req *ar)
 static int
 media_reply(struct http_request *req, struct api_req *ar)
 {
-	const char	*ctype, *bytes;
+	const char	*ctype, *bytes, *hdr;
 	size_t		len, start, end;
 	char		range[96], etag[80];
 	int		r;
@@ -246,7 +245,9 @@ media_reply(struct http_request *req, struct api_req *ar)
 	if (strcmp(ctype, "application/pdf") && strncmp(ctype, "image/", 6))
 		http_response_header(req, "content-disposition", "attachment");
 
-	if ((r = media_range(req, len, &start, &end)) == -1) {
+	if (!http_request_header(req, "range", &hdr))
+		hdr = NULL;
+	if ((r = http_parse_range(hdr, len, &start, &end)) == -1) {
 		(void)snprintf(range, sizeof(range), "bytes */%zu", len);
 		http_response_header(req, "content-range", range);
 		reply_encoded(req, 416, NULL, NULL, NULL, 0);
@@ -262,64 +263,4 @@ media_reply(struct http_request *req, struct api_req *ar)
 	}
 	reply_encoded(req, 200, ctype, NULL, bytes, len);
 	return (KORE_RESULT_OK);
-}
-
-/*
- * One range of "Range: bytes=a-b", "a-" or "-n". Returns 0 for the whole
- * file (no Range, several ranges, or one the server cannot read, which
- * RFC 9110 says to ignore), 1 for a satisfiable range, -1 for one past
- * the end.
- */
-static int
-media_range(struct http_request *req, size_t len, size_t *start, size_t *end)
-{
-	const char	*hdr, *dash;
-	char		*ep;
-	unsigned long long a, b;
-
-	if (!http_request_header(req, "range", &hdr) ||
-	    strncmp(hdr, "bytes=", 6) || strchr(hdr, ',') != NULL)
-		return (0);
-	hdr += 6;
-	if ((dash = strchr(hdr, '-')) == NULL)
-		return (0);
-
-	if (dash == hdr) {
-		if (!range_digits(dash + 1, NULL))
-			return (0);
-		b = strtoull(dash + 1, &ep, 10);
-		if (b == 0 || len == 0)
-			return (-1);
-		*start = b >= len ? 0 : len - b;
-		*end = len - 1;
-		return (1);
-	}
-	if (!range_digits(hdr, dash) ||
-	    (dash[1] != '\0' && !range_digits(dash + 1, NULL)))
-		return (0);
-	a = strtoull(hdr, &ep, 10);
-	if (a >= len)
-		return (-1);
-	if (dash[1] == '\0') {
-		b = len - 1;
-	} else {
-		b = strtoull(dash + 1, &ep, 10);
-		if (b < a)
-			return (0);
-		if (b >= len)
-			b = len - 1;
-	}
-	*start = a;
-	*end = b;
-	return (1);
-}
-
-/* True when p up to end (or its NUL) is 1 to 18 decimal digits. */
-static int
-range_digits(const char *p, const char *end)
-{
-	size_t	n;
-
-	n = end != NULL ? (size_t)(end - p) : strlen(p);
-	return (n > 0 && n <= 18 && strspn(p, "0123456789") >= n);
 }

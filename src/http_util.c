@@ -12,13 +12,13 @@
 #include <zlib.h>
 
 #include "platform.h"
+#include "http_parse.h"
 #include "pubcache.h"
 #include "validate.h"
 
 static void	reqctx_free(struct http_request *);
 static void	reply_common_headers(struct http_request *);
 static void	reply_json_headers(struct http_request *);
-static int	qvalue_is_zero(const char *, const char *);
 static int	query_arg_read(struct http_request *, const char *, char *,
 		    size_t);
 static void	access_log(struct http_request *, int, size_t);
@@ -93,49 +93,15 @@ reply_common_headers(struct http_request *req)
 	http_response_header(req, "referrer-policy", "no-referrer");
 }
 
-/*
- * True when Accept-Encoding takes gzip: "gzip", "x-gzip" or "*", each
- * unless its q is 0 ("gzip;q=0" refuses it).
- */
+/* True when Accept-Encoding takes gzip (http_parse.c reads it). */
 int
 accepts_gzip(struct http_request *req)
 {
-	const char	*ae, *p, *end, *semi;
-	size_t		n;
+	const char	*ae;
 
 	if (!http_request_header(req, "accept-encoding", &ae))
 		return (0);
-
-	for (p = ae; *p != '\0'; p = *end == ',' ? end + 1 : end) {
-		p += strspn(p, " \t");
-		end = p + strcspn(p, ",");
-		semi = memchr(p, ';', end - p);
-		n = (semi != NULL ? semi : end) - p;
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (!((n == 4 && !strncasecmp(p, "gzip", 4)) ||
-		    (n == 6 && !strncasecmp(p, "x-gzip", 6)) ||
-		    (n == 1 && *p == '*')))
-			continue;
-		return (semi == NULL || !qvalue_is_zero(semi + 1, end));
-	}
-	return (0);
-}
-
-/* True when the parameters between p and end say q=0 (or 0.0, 0.000). */
-static int
-qvalue_is_zero(const char *p, const char *end)
-{
-	p += strspn(p, " \t");
-	if (end - p < 3 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=')
-		return (0);
-	for (p += 2; p < end && *p == ' '; p++)
-		;
-	if (p >= end || *p != '0')
-		return (0);
-	for (p++; p < end && (*p == '.' || *p == '0'); p++)
-		;
-	return (p >= end || *p == ' ' || *p == ';');
+	return (http_parse_accepts_gzip(ae));
 }
 
 /*

@@ -22,6 +22,7 @@
 
 #include "platform.h"
 #include "assets.h"
+#include "http_parse.h"
 
 /*
  * No inline script or style anywhere; the one HTML sink the pages use
@@ -42,7 +43,7 @@
 #define PAGE_ETAG_MAX		48
 
 /* Interface languages: one message catalog each in assets/i18n/. */
-static const char	*page_langs[] = { "en", "es" };
+static const char *const	page_langs[] = { "en", "es" };
 #define PAGE_NLANGS	(sizeof(page_langs) / sizeof(page_langs[0]))
 
 struct page_asset {
@@ -131,8 +132,6 @@ static void	html_escape(struct kore_buf *, const char *);
 static void	shell_send(struct http_request *, int, int);
 static int	shell_for(struct http_request *, int *);
 static int	page_language(struct http_request *);
-static int	page_lang_index(const char *, size_t);
-static int	page_accept_language(const char *);
 static void	asset_send(struct http_request *, struct page_asset *);
 static struct page_asset	*asset_lookup(const char *);
 
@@ -400,70 +399,14 @@ page_language(struct http_request *req)
 				continue;
 			p += sizeof(PAGE_LANG_COOKIE) - 1;
 			n = strcspn(p, "; ");
-			if ((i = page_lang_index(p, n)) != -1)
+			i = http_parse_lang_index(p, n, page_langs,
+			    PAGE_NLANGS);
+			if (i != -1)
 				return (i);
 			break;
 		}
 	}
-	if (http_request_header(req, "accept-language", &hdr))
-		return (page_accept_language(hdr));
-	return (0);
-}
-
-/* The index of the language whose primary subtag starts tag, or -1. */
-static int
-page_lang_index(const char *tag, size_t len)
-{
-	size_t		i, n;
-
-	n = 0;
-	while (n < len && tag[n] != '-' && tag[n] != '_')
-		n++;
-	for (i = 0; i < PAGE_NLANGS; i++) {
-		if (strlen(page_langs[i]) == n &&
-		    !strncasecmp(tag, page_langs[i], n))
-			return ((int)i);
-	}
-	return (-1);
-}
-
-/*
- * The best of our languages in an Accept-Language header ("es-MX,es;q=0.9,
- * en;q=0.8"): the highest weight wins, the earlier of equals; q=0 refuses.
- */
-static int
-page_accept_language(const char *hdr)
-{
-	const char	*p, *end, *q;
-	size_t		n;
-	double		w, best_w;
-	int		i, best;
-
-	best = 0;
-	best_w = 0.0;
-	for (p = hdr; *p != '\0'; p = *end == ',' ? end + 1 : end) {
-		end = p + strcspn(p, ",");
-		p += strspn(p, " \t");
-		n = strcspn(p, ";, \t");
-		if (p + n > end)
-			n = end - p;
-
-		w = 1.0;
-		for (q = p + n; q < end; q++) {
-			if (*q == ';') {
-				q += strspn(q + 1, " \t") + 1;
-				if (q + 2 <= end && q[0] == 'q' && q[1] == '=') {
-					w = strtod(q + 2, NULL);
-					break;
-				}
-			}
-		}
-		if (w > 1.0 || w != w)
-			w = 0.0;
-		if ((i = page_lang_index(p, n)) != -1 && w > best_w) {
-			best = i;
-			best_w = w;
-		}
-	}
-	return (best);
+	if (!http_request_header(req, "accept-language", &hdr))
+		hdr = NULL;
+	return (http_parse_accept_language(hdr, page_langs, PAGE_NLANGS));
 }
