@@ -10,128 +10,213 @@
 #include "csv.h"
 #include "validate.h"
 
-static json_t *
-fail(struct csv_error *err, size_t line, const char *msg, json_t *rows)
-{
-	err->line = line;
-	(void)snprintf(err->message, sizeof(err->message), "%s", msg);
-	json_decref(rows);
-	return (NULL);
-}
+/* Where the reading is, and the scratch buffer fields are copied into. */
+struct csv_reader {
+	const char		*text;
+	size_t			len;
+	size_t			i;
+	size_t			line;
+	char			*field;		/* len + 1 bytes */
+	struct csv_error	*err;
+};
+
+static int	csv_reader_init(struct csv_reader *, const char *, size_t,
+		    struct csv_error *);
+static json_t	*csv_record(struct csv_reader *, size_t, int *);
+static int	csv_record_end(struct csv_reader *);
+static int	csv_field(struct csv_reader *, size_t, size_t *, int *);
+static int	csv_quoted(struct csv_reader *, size_t, size_t *);
+static int	csv_unquoted(struct csv_reader *, size_t *);
+static int	csv_append(struct csv_reader *, json_t *, json_t *, size_t,
+		    size_t, size_t *);
+static int	csv_fail(struct csv_error *, size_t, const char *);
 
 json_t *
 csv_parse(const char *text, size_t len, size_t max_rows, struct csv_error *err)
 {
-	json_t		*rows, *fields;
-	char		*field;
-	size_t		i, flen, line, start_line, width, l, c;
-	int		quoted, empty_record;
+	struct csv_reader	r;
+	json_t			*rows, *fields;
+	size_t			start, width;
+	int			empty, ok;
+
+	if (!csv_reader_init(&r, text, len, err))
+		return (NULL);
+
+	rows = json_array();
+	width = 0;
+	ok = 1;
+	while (ok && r.i < len) {
+		start = r.line;
+		if ((fields = csv_record(&r, start, &empty)) == NULL)
+			ok = 0;
+		else if (empty)
+			json_decref(fields);
+		else
+			ok = csv_append(&r, rows, fields, start, max_rows, &width);
+	}
+	free(r.field);
+	if (!ok) {
+		json_decref(rows);
+		return (NULL);
+	}
+	return (rows);
+}
+
+/* Checks the text is UTF-8 and skips a byte-order mark. */
+static int
+csv_reader_init(struct csv_reader *r, const char *text, size_t len,
+    struct csv_error *err)
+{
+	size_t		l, c;
 
 	memset(err, 0, sizeof(*err));
+	memset(r, 0, sizeof(*r));
 	if (!utf8_check(text, len, &l, &c)) {
 		err->line = l;
 		(void)snprintf(err->message, sizeof(err->message),
 		    "The file is not valid UTF-8 text (column %zu).", c);
-		return (NULL);
+		return (0);
 	}
-
-	rows = json_array();
-	field = malloc(len + 1);
-	if (field == NULL)
-		return (fail(err, 0, "Out of memory.", rows));
-	i = 0;
-	line = 1;
-	width = 0;
+	if ((r->field = malloc(len + 1)) == NULL)
+		return (csv_fail(err, 0, "Out of memory."));
+	r->text = text;
+	r->len = len;
+	r->line = 1;
+	r->err = err;
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
-		i = 3;
+		r->i = 3;
+	return (1);
+}
 
-	while (i < len) {
-		fields = json_array();
-		start_line = line;
-		empty_record = 1;
-		for (;;) {
-			flen = 0;
-			quoted = 0;
-			if (i < len && text[i] == '"') {
-				quoted = 1;
-				i++;
-				for (;;) {
-					if (i >= len) {
-						json_decref(fields);
-						free(field);
-						return (fail(err, start_line, "A quoted "
-						    "field is never closed.", rows));
-					}
-					if (text[i] == '"') {
-						if (i + 1 < len && text[i + 1] == '"') {
-							field[flen++] = '"';
-							i += 2;
-							continue;
-						}
-						i++;
-						break;
-					}
-					if (text[i] == '\n')
-						line++;
-					field[flen++] = text[i++];
-				}
-			} else {
-				while (i < len && text[i] != ',' &&
-				    text[i] != '\n' && text[i] != '\r') {
-					if (text[i] == '"') {
-						json_decref(fields);
-						free(field);
-						return (fail(err, line, "A quote "
-						    "appears inside an unquoted "
-						    "field.", rows));
-					}
-					field[flen++] = text[i++];
-				}
-			}
-			if (flen > 0 || quoted)
-				empty_record = 0;
-			json_array_append_new(fields, json_stringn(field, flen));
+/*
+ * One record starting on line start: its fields, or NULL (err set).
+ * *empty says the line held nothing at all, not even a comma.
+ */
+static json_t *
+csv_record(struct csv_reader *r, size_t start, int *empty)
+{
+	json_t		*fields;
+	size_t		flen;
+	int		quoted;
 
-			if (i < len && text[i] == ',') {
-				empty_record = 0;
-				i++;
-				continue;
-			}
-			if (i < len && text[i] == '\r')
-				i++;
-			if (i < len && text[i] == '\n') {
-				i++;
-				line++;
-			} else if (i < len) {
-				json_decref(fields);
-				free(field);
-				return (fail(err, line, "Something follows a "
-				    "closing quote.", rows));
-			}
-			break;
-		}
-
-		if (empty_record) {
+	fields = json_array();
+	*empty = 1;
+	for (;;) {
+		if (!csv_field(r, start, &flen, &quoted)) {
 			json_decref(fields);
+			return (NULL);
+		}
+		if (flen > 0 || quoted)
+			*empty = 0;
+		json_array_append_new(fields, json_stringn(r->field, flen));
+		if (r->i < r->len && r->text[r->i] == ',') {
+			*empty = 0;
+			r->i++;
 			continue;
 		}
-		if (width == 0)
-			width = json_array_size(fields);
-		if (json_array_size(fields) != width) {
+		if (!csv_record_end(r)) {
 			json_decref(fields);
-			free(field);
-			return (fail(err, start_line, "This line has a different "
-			    "number of fields than the header.", rows));
+			return (NULL);
 		}
-		if (json_array_size(rows) >= max_rows) {
-			json_decref(fields);
-			free(field);
-			return (fail(err, start_line, "The file has too many "
-			    "lines.", rows));
-		}
-		json_array_append_new(rows, json_pack("{s:I, s:o}", "line",
-		    (json_int_t)start_line, "fields", fields));
+		return (fields);
 	}
-	free(field);
-	return (rows);
+}
+
+/* After a record's last field: the line's end, or the file's. */
+static int
+csv_record_end(struct csv_reader *r)
+{
+	if (r->i < r->len && r->text[r->i] == '\r')
+		r->i++;
+	if (r->i < r->len && r->text[r->i] == '\n') {
+		r->i++;
+		r->line++;
+		return (1);
+	}
+	if (r->i < r->len)
+		return (csv_fail(r->err, r->line, "Something follows a "
+		    "closing quote."));
+	return (1);
+}
+
+/* Copies one field into r->field (*flen bytes); 0 with err set. */
+static int
+csv_field(struct csv_reader *r, size_t start, size_t *flen, int *quoted)
+{
+	*flen = 0;
+	*quoted = 0;
+	if (r->i < r->len && r->text[r->i] == '"') {
+		*quoted = 1;
+		r->i++;
+		return (csv_quoted(r, start, flen));
+	}
+	return (csv_unquoted(r, flen));
+}
+
+/* The rest of a quoted field, up to and past its closing quote. */
+static int
+csv_quoted(struct csv_reader *r, size_t start, size_t *flen)
+{
+	for (;;) {
+		if (r->i >= r->len)
+			return (csv_fail(r->err, start, "A quoted field is "
+			    "never closed."));
+		if (r->text[r->i] == '"') {
+			if (r->i + 1 < r->len && r->text[r->i + 1] == '"') {
+				r->field[(*flen)++] = '"';
+				r->i += 2;
+				continue;
+			}
+			r->i++;
+			return (1);
+		}
+		if (r->text[r->i] == '\n')
+			r->line++;
+		r->field[(*flen)++] = r->text[r->i++];
+	}
+}
+
+static int
+csv_unquoted(struct csv_reader *r, size_t *flen)
+{
+	while (r->i < r->len && r->text[r->i] != ',' &&
+	    r->text[r->i] != '\n' && r->text[r->i] != '\r') {
+		if (r->text[r->i] == '"')
+			return (csv_fail(r->err, r->line, "A quote appears "
+			    "inside an unquoted field."));
+		r->field[(*flen)++] = r->text[r->i++];
+	}
+	return (1);
+}
+
+/*
+ * Adds a record to rows, taking fields, when it is as wide as the first
+ * and there is room; 0 with err set (fields released) when not.
+ */
+static int
+csv_append(struct csv_reader *r, json_t *rows, json_t *fields, size_t start,
+    size_t max_rows, size_t *width)
+{
+	if (*width == 0)
+		*width = json_array_size(fields);
+	if (json_array_size(fields) != *width) {
+		json_decref(fields);
+		return (csv_fail(r->err, start, "This line has a different "
+		    "number of fields than the header."));
+	}
+	if (json_array_size(rows) >= max_rows) {
+		json_decref(fields);
+		return (csv_fail(r->err, start, "The file has too many lines."));
+	}
+	json_array_append_new(rows, json_pack("{s:I, s:o}", "line",
+	    (json_int_t)start, "fields", fields));
+	return (1);
+}
+
+static int
+csv_fail(struct csv_error *err, size_t line, const char *msg)
+{
+	err->line = line;
+	(void)snprintf(err->message, sizeof(err->message), "%s", msg);
+	return (0);
 }
