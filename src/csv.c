@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "csv.h"
 #include "validate.h"
@@ -30,6 +31,8 @@ static int	csv_unquoted(struct csv_reader *, size_t *);
 static int	csv_append(struct csv_reader *, json_t *, json_t *, size_t,
 		    size_t, size_t *);
 static int	csv_fail(struct csv_error *, size_t, const char *);
+static int	csv_header_find(json_t *, const char *const *, size_t *,
+		    struct csv_error *);
 
 json_t *
 csv_parse(const char *text, size_t len, size_t max_rows, struct csv_error *err)
@@ -218,5 +221,71 @@ csv_fail(struct csv_error *err, size_t line, const char *msg)
 {
 	err->line = line;
 	(void)snprintf(err->message, sizeof(err->message), "%s", msg);
+	return (0);
+}
+
+/*
+ * The records of a file whose header names the columns in names (NULL-
+ * terminated; any order, any case, other columns ignored), as
+ * [{"line": n, name: value, ...}] without the header; or NULL with the
+ * first problem in err. max_rows counts the header.
+ */
+json_t *
+csv_columns(const char *text, size_t len, size_t max_rows,
+    const char *const *names, struct csv_error *err)
+{
+	json_t		*records, *out, *rec, *f, *row;
+	size_t		cols[CSV_COLUMNS_MAX], i, k;
+
+	if ((records = csv_parse(text, len, max_rows, err)) == NULL)
+		return (NULL);
+	if (!csv_header_find(json_array_get(records, 0), names, cols, err)) {
+		json_decref(records);
+		return (NULL);
+	}
+
+	out = json_array();
+	json_array_foreach(records, i, rec) {
+		if (i == 0)
+			continue;
+		f = json_object_get(rec, "fields");
+		row = json_pack("{s:O}", "line", json_object_get(rec, "line"));
+		for (k = 0; names[k] != NULL; k++)
+			json_object_set(row, names[k], json_array_get(f, cols[k]));
+		json_array_append_new(out, row);
+	}
+	json_decref(records);
+	return (out);
+}
+
+/* The index of each named column in the header record (the last of twins). */
+static int
+csv_header_find(json_t *header, const char *const *names, size_t *cols,
+    struct csv_error *err)
+{
+	json_t		*f;
+	size_t		i, k;
+	char		list[96];
+
+	list[0] = '\0';
+	for (k = 0; names[k] != NULL && k < CSV_COLUMNS_MAX; k++) {
+		cols[k] = (size_t)-1;
+		json_array_foreach(json_object_get(header, "fields"), i, f) {
+			if (!strcasecmp(json_string_value(f), names[k]))
+				cols[k] = i;
+		}
+		(void)snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", k == 0 ? "" : names[k + 1] == NULL ? " and " : ", ",
+		    names[k]);
+	}
+	for (k = 0; names[k] != NULL; k++) {
+		if (k >= CSV_COLUMNS_MAX || cols[k] == (size_t)-1)
+			break;
+	}
+	if (names[k] == NULL)
+		return (1);
+	err->line = 1;
+	(void)snprintf(err->message, sizeof(err->message), "the header must "
+	    "name the columns %s.", list);
 	return (0);
 }

@@ -22,4 +22,13 @@ struct csv_error {
  */
 json_t	*csv_parse(const char *, size_t, size_t, struct csv_error *);
 
+#define CSV_COLUMNS_MAX		8
+
+/*
+ * Parses the whole text and picks the columns its header names:
+ * [{"line": n, "<name>": value, ...}] for each record after the header.
+ */
+json_t	*csv_columns(const char *, size_t, size_t, const char *const *,
+	    struct csv_error *);
+
 #endif

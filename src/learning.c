@@ -195,45 +195,16 @@ admin_enrollments_import(struct http_request *req, struct api_req *ar)
 static json_t *
 csv_rows(struct http_request *req, const char *text, size_t len)
 {
+	static const char *const columns[] = { "email", "course", NULL };
 	struct csv_error	err;
-	json_t			*records, *header, *out, *rec, *f;
-	size_t			i, col_email, col_course;
-	const char		*name;
+	json_t			*rows;
 	char			msg[240];
 
-	if ((records = csv_parse(text, len, CSV_ROWS_MAX + 1, &err)) == NULL) {
+	rows = csv_columns(text, len, CSV_ROWS_MAX + 1, columns, &err);
+	if (rows == NULL) {
 		(void)snprintf(msg, sizeof(msg), "Line %zu: %s Nothing was "
 		    "imported.", err.line, err.message);
 		reply_error(req, 400, "invalid_csv", msg, NULL);
-		return (NULL);
 	}
-	header = json_object_get(json_array_get(records, 0), "fields");
-	col_email = col_course = (size_t)-1;
-	json_array_foreach(header, i, f) {
-		name = json_string_value(f);
-		if (!strcasecmp(name, "email"))
-			col_email = i;
-		else if (!strcasecmp(name, "course"))
-			col_course = i;
-	}
-	if (col_email == (size_t)-1 || col_course == (size_t)-1) {
-		json_decref(records);
-		reply_error(req, 400, "invalid_csv", "Line 1: the header must "
-		    "name the columns email and course. Nothing was imported.",
-		    NULL);
-		return (NULL);
-	}
-
-	out = json_array();
-	json_array_foreach(records, i, rec) {
-		if (i == 0)
-			continue;
-		f = json_object_get(rec, "fields");
-		json_array_append_new(out, json_pack("{s:O, s:O, s:O}", "line",
-		    json_object_get(rec, "line"), "email",
-		    json_array_get(f, col_email), "course",
-		    json_array_get(f, col_course)));
-	}
-	json_decref(records);
-	return (out);
+	return (rows);
 }
