@@ -28,6 +28,10 @@ struct upload {
 };
 
 static int	course_doc_check(struct http_request *, json_t *, int);
+static int	course_doc_texts(struct http_request *, json_t *, int);
+static int	course_doc_audiences(struct http_request *, json_t *);
+static int	course_doc_settings(struct http_request *, json_t *);
+static int	course_doc_dates(struct http_request *, json_t *);
 static int	upload_read(struct http_request *, struct api_req *);
 static int	upload_task(struct kore_task *);
 static int	upload_store(struct http_request *, struct api_req *);
@@ -43,12 +47,20 @@ static const char *const course_fields[] = { "slug", "title", "summary",
 static int
 course_doc_check(struct http_request *req, json_t *body, int creating)
 {
-	const char	*s;
-	json_t		*v, *a;
-	size_t		i;
-
 	if (!body_only(req, body, creating ? course_fields : course_fields + 1))
 		return (0);
+	return (course_doc_texts(req, body, creating) &&
+	    course_doc_audiences(req, body) &&
+	    course_doc_settings(req, body) &&
+	    course_doc_dates(req, body));
+}
+
+/* The text members: slug, title, summary, language, translation_group. */
+static int
+course_doc_texts(struct http_request *req, json_t *body, int creating)
+{
+	const char	*s;
+
 	if (!body_string(req, body, "slug", creating, 1, 80, &s))
 		return (0);
 	if (s != NULL && !valid_slug(s, 80)) {
@@ -78,19 +90,38 @@ course_doc_check(struct http_request *req, json_t *body, int creating)
 		    "letters, digits and hyphens.");
 		return (0);
 	}
-	if ((a = json_object_get(body, "audiences")) != NULL) {
-		if (!json_is_array(a)) {
-			reply_field_error(req, "audiences", "List professions.");
+	return (1);
+}
+
+/* audiences, when present: a list of professions. */
+static int
+course_doc_audiences(struct http_request *req, json_t *body)
+{
+	json_t		*a, *v;
+	size_t		i;
+
+	if ((a = json_object_get(body, "audiences")) == NULL)
+		return (1);
+	if (!json_is_array(a)) {
+		reply_field_error(req, "audiences", "List professions.");
+		return (0);
+	}
+	json_array_foreach(a, i, v) {
+		if (!valid_profession(json_string_value(v))) {
+			reply_field_error(req, "audiences", "Each "
+			    "audience must be one of the professions.");
 			return (0);
 		}
-		json_array_foreach(a, i, v) {
-			if (!valid_profession(json_string_value(v))) {
-				reply_field_error(req, "audiences", "Each "
-				    "audience must be one of the professions.");
-				return (0);
-			}
-		}
 	}
+	return (1);
+}
+
+/* estimated_hours, capacity and sequential, each when present. */
+static int
+course_doc_settings(struct http_request *req, json_t *body)
+{
+	json_t		*v;
+
 	v = json_object_get(body, "estimated_hours");
 	if (v != NULL && (!json_is_number(v) || json_number_value(v) <= 0 ||
 	    json_number_value(v) > 999)) {
@@ -110,6 +141,17 @@ course_doc_check(struct http_request *req, json_t *body, int creating)
 		reply_field_error(req, "sequential", "Use true or false.");
 		return (0);
 	}
+	return (1);
+}
+
+/* The enrolment window: short strings or null; SQL casts the times. */
+static int
+course_doc_dates(struct http_request *req, json_t *body)
+{
+	const char	*s;
+	json_t		*v;
+	size_t		i;
+
 	for (i = 0; i < 2; i++) {
 		s = i ? "enroll_closes_at" : "enroll_opens_at";
 		v = json_object_get(body, s);
