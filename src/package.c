@@ -28,7 +28,12 @@
 
 static void	problem_add(struct pkg *, const char *, const char *, size_t,
 		    size_t, const char *, const char *);
+static int	pkg_open(struct pkg *, const void *, size_t);
+static json_t	*pkg_manifest(struct pkg *);
+static json_t	*pkg_document(struct pkg *, json_t *, const void *, size_t);
+static void	pkg_problems_more(struct pkg *);
 static int	pkg_scan(struct pkg *);
+static int	pkg_entry_ok(struct pkg *, zip_uint64_t, zip_stat_t *);
 static int	pkg_name_ok(struct pkg *, const char *);
 static const char	*sniff(const unsigned char *, size_t);
 static void	pkg_media(struct pkg *);
@@ -94,90 +99,123 @@ json_t *
 package_parse(const void *zipdata, size_t len, json_t *problems)
 {
 	struct pkg		p;
-	zip_source_t		*src;
-	zip_error_t		zerr;
-	struct pkg_entry	*mj;
 	json_t			*manifest, *doc;
-	json_error_t		jerr;
-	unsigned char		digest[crypto_hash_sha256_BYTES];
-	char			hex[65], msg[160];
-	size_t			more;
 
 	memset(&p, 0, sizeof(p));
 	p.problems = problems;
+	if (!pkg_open(&p, zipdata, len))
+		return (NULL);
+
+	/* Structure first: a hostile archive is refused before any read. */
 	doc = NULL;
+	if (pkg_scan(&p) && (manifest = pkg_manifest(&p)) != NULL) {
+		pkg_media(&p);
+		doc = pkg_module(&p, manifest);
+		json_decref(manifest);
+		doc = pkg_document(&p, doc, zipdata, len);
+	}
+	pkg_problems_more(&p);
+	pkg_free(&p);
+	return (doc);
+}
+
+/* Opens the archive from memory; 0 (with the problem) when it cannot. */
+static int
+pkg_open(struct pkg *p, const void *zipdata, size_t len)
+{
+	zip_source_t		*src;
+	zip_error_t		zerr;
 
 	zip_error_init(&zerr);
 	if ((src = zip_source_buffer_create(zipdata, len, 0, &zerr)) == NULL ||
-	    (p.za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS,
+	    (p->za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS,
 	    &zerr)) == NULL) {
 		if (src != NULL)
 			zip_source_free(src);
 		if (zip_error_code_zip(&zerr) == ZIP_ER_EXISTS)
-			pkg_problem(&p, "(package)", 0, 0, "duplicate_name", "Two "
+			pkg_problem(p, "(package)", 0, 0, "duplicate_name", "Two "
 			    "files in the package have the same name; each "
 			    "name may appear once.");
 		else
-			pkg_problem(&p, "(package)", 0, 0, "not_a_zip", "This is "
+			pkg_problem(p, "(package)", 0, 0, "not_a_zip", "This is "
 			    "not a readable zip file: %s",
 			    zip_error_strerror(&zerr));
 		zip_error_fini(&zerr);
-		return (NULL);
+		return (0);
 	}
 	zip_error_fini(&zerr);
+	return (1);
+}
 
-	/* Structure first: a hostile archive is refused before any read. */
-	if (!pkg_scan(&p))
-		goto out;
+/* module.json, read with its cap and parsed; NULL (with the problem). */
+static json_t *
+pkg_manifest(struct pkg *p)
+{
+	struct pkg_entry	*mj;
+	json_t			*manifest;
+	json_error_t		jerr;
 
-	if ((mj = pkg_find(&p, "module.json")) == NULL) {
-		pkg_problem(&p, "module.json", 0, 0, "no_manifest", "The package "
+	if ((mj = pkg_find(p, "module.json")) == NULL) {
+		pkg_problem(p, "module.json", 0, 0, "no_manifest", "The package "
 		    "has no module.json at its top level.");
-		goto out;
+		return (NULL);
 	}
 	if (mj->size > PKG_MAX_MANIFEST) {
-		pkg_problem(&p, "module.json", 0, 0, "file_too_large", "module.json "
+		pkg_problem(p, "module.json", 0, 0, "file_too_large", "module.json "
 		    "is larger than %d KB.", PKG_MAX_MANIFEST / 1024);
-		goto out;
+		return (NULL);
 	}
-	if (!pkg_read(&p, mj))
-		goto out;
+	if (!pkg_read(p, mj))
+		return (NULL);
 	manifest = json_loadb((const char *)mj->data, mj->len,
 	    JSON_REJECT_DUPLICATES, &jerr);
 	if (manifest == NULL) {
-		pkg_problem(&p, "module.json", jerr.line > 0 ? jerr.line : 0,
+		pkg_problem(p, "module.json", jerr.line > 0 ? jerr.line : 0,
 		    jerr.column > 0 ? jerr.column : 0, "invalid_json", "Not "
 		    "valid JSON: %s (at byte %d).", jerr.text, jerr.position);
-		goto out;
+		return (NULL);
 	}
-	p.manifest = (const char *)mj->data;
-	p.manifest_len = mj->len;
+	p->manifest = (const char *)mj->data;
+	p->manifest_len = mj->len;
+	return (manifest);
+}
 
-	pkg_media(&p);
-	doc = pkg_module(&p, manifest);
-	json_decref(manifest);
+/*
+ * The module document, completed with the package's hash and media, when
+ * nothing was found wrong; else NULL.
+ */
+static json_t *
+pkg_document(struct pkg *p, json_t *doc, const void *zipdata, size_t len)
+{
+	unsigned char		digest[crypto_hash_sha256_BYTES];
+	char			hex[65];
 
-	if (doc != NULL && p.nproblems > 0) {
+	if (doc != NULL && p->nproblems > 0) {
 		json_decref(doc);
-		doc = NULL;
+		return (NULL);
 	}
 	if (doc != NULL) {
 		crypto_hash_sha256(digest, zipdata, len);
 		sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
 		json_object_set_new(doc, "package_sha256", json_string(hex));
-		json_object_set(doc, "media", p.media);
+		json_object_set(doc, "media", p->media);
 	}
-out:
-	if (p.nproblems > PKG_MAX_PROBLEMS) {
-		more = p.nproblems - PKG_MAX_PROBLEMS;
-		(void)snprintf(msg, sizeof(msg), "%zu more problem(s) were "
-		    "found but are not listed; fix these first.", more);
-		json_array_append_new(p.problems, json_pack("{s:s, s:s, s:s}",
-		    "file", "(package)", "code", "too_many_problems",
-		    "message", msg));
-	}
-	pkg_free(&p);
 	return (doc);
+}
+
+/* Says how many problems past PKG_MAX_PROBLEMS went unlisted. */
+static void
+pkg_problems_more(struct pkg *p)
+{
+	char		msg[160];
+
+	if (p->nproblems <= PKG_MAX_PROBLEMS)
+		return;
+	(void)snprintf(msg, sizeof(msg), "%zu more problem(s) were found but "
+	    "are not listed; fix these first.",
+	    p->nproblems - PKG_MAX_PROBLEMS);
+	json_array_append_new(p->problems, json_pack("{s:s, s:s, s:s}",
+	    "file", "(package)", "code", "too_many_problems", "message", msg));
 }
 
 /* Checks every entry's header; returns 0 when the archive is unsafe. */
@@ -187,8 +225,6 @@ pkg_scan(struct pkg *p)
 	zip_int64_t	n;
 	zip_uint64_t	i, total;
 	zip_stat_t	st;
-	zip_uint8_t	opsys;
-	zip_uint32_t	attr;
 	size_t		before;
 
 	before = p->nproblems;
@@ -202,40 +238,8 @@ pkg_scan(struct pkg *p)
 	total = 0;
 
 	for (i = 0; i < (zip_uint64_t)n; i++) {
-		if (zip_stat_index(p->za, i, 0, &st) != 0 ||
-		    !(st.valid & ZIP_STAT_NAME) || !(st.valid & ZIP_STAT_SIZE)) {
-			pkg_problem(p, "(package)", 0, 0, "unreadable_entry",
-			    "Entry %llu cannot be read.", (unsigned long long)i);
+		if (!pkg_entry_ok(p, i, &st))
 			continue;
-		}
-		if (!pkg_name_ok(p, st.name))
-			continue;
-		if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
-		    st.encryption_method != ZIP_EM_NONE) {
-			pkg_problem(p, st.name, 0, 0, "encrypted", "Encrypted "
-			    "files are not accepted.");
-			continue;
-		}
-		if (zip_file_get_external_attributes(p->za, i, 0, &opsys,
-		    &attr) == 0 && opsys == ZIP_OPSYS_UNIX &&
-		    S_ISLNK(attr >> 16)) {
-			pkg_problem(p, st.name, 0, 0, "symlink", "Symbolic links "
-			    "are not accepted.");
-			continue;
-		}
-		if (st.size > PKG_MAX_FILE) {
-			pkg_problem(p, st.name, 0, 0, "file_too_large", "This "
-			    "file is larger than %d MB.",
-			    PKG_MAX_FILE / (1024 * 1024));
-			continue;
-		}
-		if (st.size >= PKG_RATIO_MIN_BYTES &&
-		    st.size / (st.comp_size ? st.comp_size : 1) > PKG_MAX_RATIO) {
-			pkg_problem(p, st.name, 0, 0, "zip_bomb", "This file "
-			    "compresses more than %d to 1: refused as a "
-			    "possible zip bomb.", PKG_MAX_RATIO);
-			continue;
-		}
 		total += st.size;
 		if (st.name[strlen(st.name) - 1] == '/')
 			continue;
@@ -251,6 +255,51 @@ pkg_scan(struct pkg *p)
 		    PKG_MAX_TOTAL / (1024 * 1024));
 	}
 	return (p->nproblems == before);
+}
+
+/*
+ * Checks entry i's header (*st): its name, no encryption, no symbolic
+ * link, its size and its compression ratio. 0 (with the problem) skips it.
+ */
+static int
+pkg_entry_ok(struct pkg *p, zip_uint64_t i, zip_stat_t *st)
+{
+	zip_uint8_t	opsys;
+	zip_uint32_t	attr;
+
+	if (zip_stat_index(p->za, i, 0, st) != 0 ||
+	    !(st->valid & ZIP_STAT_NAME) || !(st->valid & ZIP_STAT_SIZE)) {
+		pkg_problem(p, "(package)", 0, 0, "unreadable_entry",
+		    "Entry %llu cannot be read.", (unsigned long long)i);
+		return (0);
+	}
+	if (!pkg_name_ok(p, st->name))
+		return (0);
+	if ((st->valid & ZIP_STAT_ENCRYPTION_METHOD) &&
+	    st->encryption_method != ZIP_EM_NONE) {
+		pkg_problem(p, st->name, 0, 0, "encrypted", "Encrypted "
+		    "files are not accepted.");
+		return (0);
+	}
+	if (zip_file_get_external_attributes(p->za, i, 0, &opsys,
+	    &attr) == 0 && opsys == ZIP_OPSYS_UNIX && S_ISLNK(attr >> 16)) {
+		pkg_problem(p, st->name, 0, 0, "symlink", "Symbolic links "
+		    "are not accepted.");
+		return (0);
+	}
+	if (st->size > PKG_MAX_FILE) {
+		pkg_problem(p, st->name, 0, 0, "file_too_large", "This "
+		    "file is larger than %d MB.", PKG_MAX_FILE / (1024 * 1024));
+		return (0);
+	}
+	if (st->size >= PKG_RATIO_MIN_BYTES &&
+	    st->size / (st->comp_size ? st->comp_size : 1) > PKG_MAX_RATIO) {
+		pkg_problem(p, st->name, 0, 0, "zip_bomb", "This file "
+		    "compresses more than %d to 1: refused as a "
+		    "possible zip bomb.", PKG_MAX_RATIO);
+		return (0);
+	}
+	return (1);
 }
 
 /* Names: relative, no "..", no backslashes, no controls, no repeats. */
