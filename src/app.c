@@ -138,4 +138,6 @@ app_init(int state)
 		fatal("the sign-in dummy hash could not be made");
 	if (!pages_init())
 		fatal("the browser pages could not be prepared");
+	/* One limit for uploads, here rather than in every conf (platform.h). */
+	http_body_max = HTTP_BODY_MAX;
 }

@@ -18,8 +18,6 @@
 #include "package.h"
 #include "validate.h"
 
-#define PACKAGE_MAX_BYTES	(50 * 1024 * 1024)
-
 struct upload {
 	u_int8_t	*zip;
 	size_t		len;
@@ -304,6 +302,7 @@ int
 module_upload(struct http_request *req, struct api_req *ar)
 {
 	const char	*ctype, *params[1];
+	char		msg[64];
 
 	if (!valid_slug(api_param(ar, 0), 80)) {
 		reply_error(req, 404, "course_not_found",
@@ -317,9 +316,10 @@ module_upload(struct http_request *req, struct api_req *ar)
 		    NULL);
 		return (KORE_RESULT_OK);
 	}
-	if (req->content_length > PACKAGE_MAX_BYTES) {
-		reply_error(req, 413, "package_too_large", "A package may be "
-		    "at most 50 MB.", "package");
+	if (req->content_length > PACKAGE_UPLOAD_MAX) {
+		(void)snprintf(msg, sizeof(msg), "A package may be at most "
+		    "%d MB.", PACKAGE_UPLOAD_MAX / (1024 * 1024));
+		reply_error(req, 413, "package_too_large", msg, "package");
 		return (KORE_RESULT_OK);
 	}
 	params[0] = api_param(ar, 0);

@@ -24,6 +24,13 @@
 
 #define REQUEST_ID_LEN		16
 #define JSON_BODY_MAX		(64 * 1024)
+/*
+ * The largest request: a module package upload. Kore reads bodies up to
+ * HTTP_BODY_MAX (app.c sets it), a little more, so that an upload just
+ * over the limit gets the app's envelope rather than Kore's bare 413.
+ */
+#define PACKAGE_UPLOAD_MAX	(50 * 1024 * 1024)
+#define HTTP_BODY_MAX		(PACKAGE_UPLOAD_MAX + 2 * 1024 * 1024)
 #define GZIP_MIN_BYTES		860	/* smaller bodies are sent as they are */
 #define DB_NAME			"db"
 #define DB_MAX_PARAMS		16
