@@ -258,31 +258,37 @@ csv_columns(const char *text, size_t len, size_t max_rows,
 	return (out);
 }
 
-/* The index of each named column in the header record (the last of twins). */
+/*
+ * The index of each named column in the header record (the last of twins);
+ * 0, with the problem on line 1, when one is missing.
+ */
 static int
 csv_header_find(json_t *header, const char *const *names, size_t *cols,
     struct csv_error *err)
 {
 	json_t		*f;
-	size_t		i, k;
+	size_t		i, k, n;
+	int		missing;
 	char		list[96];
 
+	for (n = 0; names[n] != NULL; n++)
+		;
+	if (n > CSV_COLUMNS_MAX)
+		return (csv_fail(err, 0, "Too many columns asked for."));
+	missing = 0;
 	list[0] = '\0';
-	for (k = 0; names[k] != NULL && k < CSV_COLUMNS_MAX; k++) {
+	for (k = 0; k < n; k++) {
 		cols[k] = (size_t)-1;
 		json_array_foreach(json_object_get(header, "fields"), i, f) {
 			if (!strcasecmp(json_string_value(f), names[k]))
 				cols[k] = i;
 		}
+		if (cols[k] == (size_t)-1)
+			missing = 1;
 		(void)snprintf(list + strlen(list), sizeof(list) - strlen(list),
-		    "%s%s", k == 0 ? "" : names[k + 1] == NULL ? " and " : ", ",
-		    names[k]);
+		    "%s%s", k == 0 ? "" : k + 1 == n ? " and " : ", ", names[k]);
 	}
-	for (k = 0; names[k] != NULL; k++) {
-		if (k >= CSV_COLUMNS_MAX || cols[k] == (size_t)-1)
-			break;
-	}
-	if (names[k] == NULL)
+	if (!missing)
 		return (1);
 	err->line = 1;
 	(void)snprintf(err->message, sizeof(err->message), "the header must "
