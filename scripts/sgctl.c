@@ -6,10 +6,14 @@
  *   sgctl genpass              prints a new random password
  *   sgctl pack DIR OUT.zip     builds a module package from a folder
  *   sgctl check PACKAGE.zip    checks a package as an upload would
- *   sgctl import-course DIR    creates and publishes a course from a folder
- *                              (course.json + module folders), through the
- *                              same checks and SQL as an upload; a course
- *                              that exists already is left alone
+ *   sgctl import-course --as EMAIL DIR
+ *                              creates a course from a folder (course.json
+ *                              + module folders), owned by the account
+ *                              EMAIL, through the same checks and SQL as an
+ *                              upload, and publishes it as that account
+ *                              through the checks and audit log of the
+ *                              API's publish (content.course_publish); a
+ *                              course that exists already is left alone
  *
  * Built by the Makefile from this file and the pure modules of src/.
  */
@@ -294,94 +298,170 @@ exec(PGconn *db, const char *sql, int n, const char **params)
 	return (res);
 }
 
-static int
-cmd_import_course(const char *dir)
+/* DATABASE_URL's server, or NULL after saying why. */
+static PGconn *
+db_connect(void)
 {
 	PGconn		*db;
+	const char	*url;
+
+	if ((url = getenv("DATABASE_URL")) == NULL) {
+		fprintf(stderr, "sgctl: DATABASE_URL is not set\n");
+		return (NULL);
+	}
+	db = PQconnectdb(url);
+	if (PQstatus(db) != CONNECTION_OK) {
+		fprintf(stderr, "sgctl: %s", PQerrorMessage(db));
+		PQfinish(db);
+		return (NULL);
+	}
+	return (db);
+}
+
+/* The id of the active account with that address: whom sgctl acts as. */
+static int
+actor_lookup(PGconn *db, const char *email, char *id, size_t len)
+{
 	PGresult	*res;
-	json_t		*course, *mods, *m;
-	json_error_t	jerr;
-	char		path[4096], *doc, *cdoc, course_id[64];
-	const char	*url, *params[2];
+	const char	*params[1];
+
+	params[0] = email;
+	if ((res = exec(db, "SELECT id FROM users WHERE lower(email) = "
+	    "lower($1) AND erased_at IS NULL AND disabled_at IS NULL", 1,
+	    params)) == NULL)
+		return (0);
+	if (PQntuples(res) != 1) {
+		fprintf(stderr, "sgctl: no active account has the address "
+		    "%s\n", email);
+		PQclear(res);
+		return (0);
+	}
+	(void)snprintf(id, len, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return (1);
+}
+
+/* Packs, checks and imports one module folder into the course. */
+static int
+import_module(PGconn *db, const char *course_id, const char *dir)
+{
+	PGresult	*res;
+	const char	*params[2];
+	char		*doc;
+
+	if ((doc = module_doc(dir)) == NULL)
+		return (0);
+	params[0] = course_id;
+	params[1] = doc;
+	res = exec(db, "SELECT content.module_import($1, $2::jsonb)", 2, params);
+	free(doc);
+	if (res == NULL)
+		return (0);
+	PQclear(res);
+	return (1);
+}
+
+/*
+ * In the caller's transaction: creates the course owned by the account
+ * actor, imports its modules, and publishes it as that account through
+ * content.course_publish, the checks and audit log of api.course_publish.
+ */
+static int
+import_course(PGconn *db, const char *dir, const char *actor, json_t *course)
+{
+	PGresult	*res;
+	json_t		*mods, *m;
+	const char	*params[2];
+	char		path[4096], course_id[64], *cdoc;
 	size_t		i;
+	int		ok;
+
+	mods = json_incref(json_object_get(course, "modules"));
+	json_object_del(course, "modules");
+	cdoc = json_dumps(course, JSON_COMPACT);
+	params[0] = actor;
+	params[1] = cdoc;
+	res = exec(db, "SELECT (content.course_upsert($1, $2::jsonb)).id", 2,
+	    params);
+	free(cdoc);
+	if ((ok = res != NULL)) {
+		(void)snprintf(course_id, sizeof(course_id), "%s",
+		    PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	json_array_foreach(mods, i, m) {
+		if (!ok)
+			break;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir,
+		    json_string_value(m));
+		ok = import_module(db, course_id, path);
+	}
+	json_decref(mods);
+	if (!ok)
+		return (0);
+
+	params[0] = course_id;
+	params[1] = actor;
+	if ((res = exec(db, "SELECT content.course_publish($1, $2, true, "
+	    "'sgctl')", 2, params)) == NULL)
+		return (0);
+	PQclear(res);
+	return (1);
+}
+
+/* 1 when a course has the slug of course.json, 0 when none, -1 on error. */
+static int
+course_exists(PGconn *db, json_t *course)
+{
+	PGresult	*res;
+	const char	*params[1];
+	int		n;
+
+	params[0] = json_string_value(json_object_get(course, "slug"));
+	if ((res = exec(db, "SELECT 1 FROM courses WHERE slug = $1", 1,
+	    params)) == NULL)
+		return (-1);
+	n = PQntuples(res);
+	PQclear(res);
+	if (n > 0)
+		printf("sgctl: course %s exists, left as it is\n", params[0]);
+	return (n > 0);
+}
+
+static int
+cmd_import_course(const char *dir, const char *email)
+{
+	PGconn		*db;
+	json_t		*course;
+	json_error_t	jerr;
+	char		path[4096], actor[64];
 	int		rc;
 
-	snprintf(path, sizeof(path), "%s/course.json", dir);
+	(void)snprintf(path, sizeof(path), "%s/course.json", dir);
 	if ((course = json_load_file(path, 0, &jerr)) == NULL) {
 		fprintf(stderr, "sgctl: %s:%d:%d: %s\n", path, jerr.line,
 		    jerr.column, jerr.text);
 		return (1);
 	}
-	if ((url = getenv("DATABASE_URL")) == NULL) {
-		fprintf(stderr, "sgctl: DATABASE_URL is not set\n");
+	if ((db = db_connect()) == NULL) {
+		json_decref(course);
 		return (1);
 	}
-	db = PQconnectdb(url);
-	if (PQstatus(db) != CONNECTION_OK) {
-		fprintf(stderr, "sgctl: %s", PQerrorMessage(db));
-		return (1);
-	}
-
-	rc = 1;
-	mods = NULL;
-	params[0] = json_string_value(json_object_get(course, "slug"));
-	if ((res = exec(db, "SELECT 1 FROM courses WHERE slug = $1", 1,
-	    params)) == NULL)
-		goto out;
-	if (PQntuples(res) > 0) {
-		printf("sgctl: course %s exists, left as it is\n", params[0]);
-		PQclear(res);
-		rc = 0;
-		goto out;
-	}
-	PQclear(res);
 
 	/* One transaction: the whole course or nothing. */
-	PQclear(exec(db, "BEGIN", 0, NULL));
-	mods = json_incref(json_object_get(course, "modules"));
-	json_object_del(course, "modules");
-	cdoc = json_dumps(course, JSON_COMPACT);
-	params[0] = cdoc;
-	res = exec(db, "SELECT (content.course_upsert((SELECT id FROM users "
-	    "WHERE email = 'instructor@demo.safeguard.example'), $1::jsonb)).id",
-	    1, params);
-	free(cdoc);
-	if (res == NULL)
-		goto rollback;
-	snprintf(course_id, sizeof(course_id), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-
-	json_array_foreach(mods, i, m) {
-		snprintf(path, sizeof(path), "%s/%s", dir, json_string_value(m));
-		if ((doc = module_doc(path)) == NULL)
-			goto rollback;
-		params[0] = course_id;
-		params[1] = doc;
-		res = exec(db, "SELECT content.module_import($1, $2::jsonb)", 2,
-		    params);
-		free(doc);
-		if (res == NULL)
-			goto rollback;
-		PQclear(res);
+	if ((rc = course_exists(db, course)) == 0) {
+		PQclear(exec(db, "BEGIN", 0, NULL));
+		if (actor_lookup(db, email, actor, sizeof(actor)) &&
+		    import_course(db, dir, actor, course)) {
+			PQclear(exec(db, "COMMIT", 0, NULL));
+			printf("sgctl: imported and published %s\n", dir);
+		} else {
+			PQclear(exec(db, "ROLLBACK", 0, NULL));
+			rc = 1;
+		}
+	} else {
+		rc = rc == 1 ? 0 : 1;
 	}
-
-	params[0] = course_id;
-	if ((res = exec(db, "UPDATE courses SET status = 'published', "
-	    "published_at = now() WHERE id = $1", 1, params)) == NULL)
-		goto rollback;
-	PQclear(res);
-	if ((res = exec(db, "SELECT content.outline_refresh($1)", 1,
-	    params)) == NULL)
-		goto rollback;
-	PQclear(res);
-	PQclear(exec(db, "COMMIT", 0, NULL));
-	printf("sgctl: imported and published %s\n", dir);
-	rc = 0;
-	goto out;
-rollback:
-	PQclear(exec(db, "ROLLBACK", 0, NULL));
-out:
-	json_decref(mods);
 	json_decref(course);
 	PQfinish(db);
 	return (rc);
@@ -402,9 +482,10 @@ main(int argc, char **argv)
 		return (cmd_pack(argv[2], argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "check"))
 		return (cmd_check(argv[2]));
-	if (argc == 3 && !strcmp(argv[1], "import-course"))
-		return (cmd_import_course(argv[2]));
+	if (argc == 5 && !strcmp(argv[1], "import-course") &&
+	    !strcmp(argv[2], "--as"))
+		return (cmd_import_course(argv[4], argv[3]));
 	fprintf(stderr, "usage: sgctl hash | genpass | pack DIR OUT.zip | "
-	    "check PACKAGE.zip | import-course DIR\n");
+	    "check PACKAGE.zip | import-course --as EMAIL DIR\n");
 	return (2);
 }

@@ -340,13 +340,34 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION api.course_publish(p_uid uuid, p_sid uuid,
-    p_slug text, p_publish boolean, p_request_id text)
-RETURNS api.reply
+-- Publishes a course, or takes it back to draft, as p_actor: for the API
+-- (api.course_publish, once content.course_for_edit has checked the
+-- session) and for sgctl, which acts as a named account. The actor must be
+-- an active instructor or admin who may edit the course; a course without
+-- lessons is not published; the change is audit-logged with the actor.
+CREATE OR REPLACE FUNCTION content.course_publish(p_course uuid,
+    p_actor uuid, p_publish boolean, p_request_id text)
+RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-	c	courses := content.course_for_edit(p_uid, p_sid, p_slug);
+	v_role	user_role;
+	c	courses;
 BEGIN
+	SELECT u.role INTO v_role FROM users u WHERE u.id = p_actor
+	    AND u.erased_at IS NULL AND u.disabled_at IS NULL;
+	IF v_role IS NULL OR v_role < 'instructor' THEN
+		PERFORM api.refuse(403, 'forbidden',
+		    'Your account cannot do this.');
+	END IF;
+	SELECT * INTO c FROM courses WHERE id = p_course FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(404, 'course_not_found',
+		    'No course has that address.');
+	END IF;
+	IF NOT content.can_edit(p_actor, v_role, c.id) THEN
+		PERFORM api.refuse(403, 'not_your_course',
+		    'Only this course''s instructors can change it.');
+	END IF;
 	IF p_publish AND NOT EXISTS (SELECT 1 FROM lessons l
 	    WHERE l.course_id = c.id) THEN
 		PERFORM api.refuse(422, 'course_empty',
@@ -360,8 +381,19 @@ BEGIN
 	    updated_at = now()
 	WHERE id = c.id;
 	PERFORM content.outline_refresh(c.id);
-	PERFORM auth.audit(p_uid, CASE WHEN p_publish THEN 'course.publish'
+	PERFORM auth.audit(p_actor, CASE WHEN p_publish THEN 'course.publish'
 	    ELSE 'course.unpublish' END, 'course', c.slug, p_request_id);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION api.course_publish(p_uid uuid, p_sid uuid,
+    p_slug text, p_publish boolean, p_request_id text)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	c	courses := content.course_for_edit(p_uid, p_sid, p_slug);
+BEGIN
+	PERFORM content.course_publish(c.id, p_uid, p_publish, p_request_id);
 	RETURN api.ok((SELECT outline FROM courses WHERE id = c.id)::json);
 END;
 $$;
