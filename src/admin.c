@@ -77,3 +77,15 @@ admin_audit(struct http_request *req, struct api_req *ar)
 	return (db_call_session(req, ar, "SELECT status, body FROM "
 	    "api.admin_audit($1, $2, $3)", 1, params, db_reply));
 }
+
+/* Background jobs by kind and state (the runner: jobs.c). */
+int
+admin_jobs(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[2];
+
+	params[0] = ar->session.user_id;
+	params[1] = ar->session.session_id;
+	return (db_call(req, ar, "SELECT status, body FROM api.admin_jobs("
+	    "$1, $2)", 2, params, db_reply));
+}

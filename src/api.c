@@ -75,6 +75,7 @@ static const struct api_route	api_routes[] = {
 	{ GET,	"/api/v1/admin/users",		AUTH_ADMIN,	admin_users_list },
 	{ PATCH, "/api/v1/admin/users/:id",	AUTH_ADMIN,	admin_user_patch },
 	{ GET,	"/api/v1/admin/audit",		AUTH_ADMIN,	admin_audit },
+	{ GET,	"/api/v1/admin/jobs",		AUTH_ADMIN,	admin_jobs },
 	{ 0,		NULL,			0,		NULL },
 };
 

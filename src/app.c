@@ -11,6 +11,7 @@
  *                     else read from SG_VAR_DIR/keys/jwt
  *   SG_TRUST_PROXY    1 when a reverse proxy in front sets X-Forwarded-For;
  *                     its last address is then the client's (throttling)
+ *   SG_JOBS_*         the job runner's settings (jobs.c, docs/jobs.md)
  */
 
 #include <sys/types.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "platform.h"
+#include "jobs.h"
 #include "password.h"
 #include "assets.h"
 
@@ -59,6 +61,8 @@ KORE_SECCOMP_FILTER("app",
 	KORE_SYSCALL_ALLOW(gettid),
 	KORE_SYSCALL_ALLOW(rseq),
 	KORE_SYSCALL_ALLOW(set_robust_list),
+	/* The test job kinds record their server (jobs_testkinds.c). */
+	KORE_SYSCALL_ALLOW(getppid),
 	/* Sanitizer runtimes in the test flavor. */
 	KORE_SYSCALL_ALLOW(sched_getaffinity),
 	KORE_SYSCALL_ALLOW(sigaltstack),
@@ -140,4 +144,7 @@ app_init(int state)
 		fatal("the browser pages could not be prepared");
 	/* One limit for uploads, here rather than in every conf (platform.h). */
 	http_body_max = HTTP_BODY_MAX;
+
+	jobs_configure();
+	jobs_start();
 }

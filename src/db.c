@@ -31,8 +31,6 @@
 
 static int	db_send(struct http_request *, struct api_req *);
 static int	db_fail(struct http_request *, struct api_req *);
-static void	db_heal(struct kore_pgsql *);
-static void	db_revive_idle(struct kore_pgsql *);
 static void	db_reset(PGconn *);
 static char	*db_conninfo(const char *);
 
@@ -292,7 +290,7 @@ db_fail(struct http_request *req, struct api_req *ar)
  * connect again before the statement is sent into it. One poll() with no
  * timeout; the reconnect only happens after the server went away.
  */
-static void
+void
 db_revive_idle(struct kore_pgsql *sql)
 {
 	struct pollfd	pfd;
@@ -333,7 +331,7 @@ db_reset(PGconn *conn)
  * pool when released: reset it now so the next request finds it working.
  * Its socket is already closed, so Kore must not unregister it.
  */
-static void
+void
 db_heal(struct kore_pgsql *sql)
 {
 	PGconn		*conn;

@@ -29,6 +29,7 @@ int	me_erase(struct http_request *, struct api_req *);
 int	admin_users_list(struct http_request *, struct api_req *);
 int	admin_user_patch(struct http_request *, struct api_req *);
 int	admin_audit(struct http_request *, struct api_req *);
+int	admin_jobs(struct http_request *, struct api_req *);
 
 /* courses.c */
 int	catalog_list(struct http_request *, struct api_req *);

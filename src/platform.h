@@ -176,6 +176,9 @@ const char	*db_value(struct api_req *, int, int);
 int		db_isnull(struct api_req *, int, int);
 int		db_rows(struct api_req *);
 void		db_release(struct api_req *);
+/* Also for statements outside a request (jobs.c). */
+void		db_revive_idle(struct kore_pgsql *);
+void		db_heal(struct kore_pgsql *);
 
 /* api.c: the route table and its dispatcher. */
 int		api_dispatch(struct http_request *);

@@ -1,0 +1,222 @@
+-- Background jobs: the table the job runner (src/jobs.c) claims work from,
+-- and the certificate outbox moved into it. docs/jobs.md describes the
+-- runner; the functions live in sql/functions/jobs.sql.
+--
+-- A job is queued, then running under a lease (locked_by, locked_until)
+-- that its worker renews while it works, then done, or queued again with a
+-- later run_at after a failure, or failed for good after max_attempts.
+-- A running job whose lease ran out lost its worker: another claims it.
+
+CREATE SCHEMA IF NOT EXISTS jobs;
+
+CREATE TABLE jobs (
+	id		bigserial PRIMARY KEY,
+	kind		text NOT NULL CHECK (kind ~ '^[a-z][a-z0-9_]{0,62}$'),
+	payload		jsonb NOT NULL DEFAULT '{}',
+	state		text NOT NULL DEFAULT 'queued'
+	    CHECK (state IN ('queued', 'running', 'done', 'failed')),
+	run_at		timestamptz NOT NULL DEFAULT now(),
+	attempts	int NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+	max_attempts	int NOT NULL DEFAULT 5 CHECK (max_attempts >= 1),
+	last_error	text,
+	-- One job per event: a second enqueue with the same key is ignored.
+	dedupe_key	text UNIQUE,
+	locked_by	text,
+	locked_until	timestamptz,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	started_at	timestamptz,
+	finished_at	timestamptz,
+	CHECK ((state = 'running') = (locked_until IS NOT NULL))
+);
+
+-- What a claim reads: queued work due by now, and expired leases.
+CREATE INDEX jobs_queued_idx ON jobs (run_at, id) WHERE state = 'queued';
+CREATE INDEX jobs_running_idx ON jobs (locked_until) WHERE state = 'running';
+-- The admin counts.
+CREATE INDEX jobs_kind_state_idx ON jobs (kind, state);
+
+-- The certificate outbox becomes jobs of kind certificate_issue, one per
+-- enrollment (the dedupe key keeps it so); processed rows are done.
+INSERT INTO jobs (kind, payload, dedupe_key, state, created_at, finished_at)
+SELECT 'certificate_issue',
+    jsonb_build_object('enrollment_id', cj.enrollment_id),
+    'certificate_issue:' || cj.enrollment_id,
+    CASE WHEN cj.processed_at IS NULL THEN 'queued' ELSE 'done' END,
+    cj.created_at, cj.processed_at
+FROM certificate_jobs cj
+ORDER BY cj.id;
+
+DROP TABLE certificate_jobs;
+
+------------------------------------------------------------------------------
+-- Functions (sql/functions/jobs.sql once the split lands)
+
+/*
+ * Enqueues a job; returns its id, or NULL when a job with that dedupe key
+ * exists already (the event was enqueued before: exactly once). Call it in
+ * the transaction of the event, so the job exists if and only if the event
+ * committed.
+ */
+CREATE OR REPLACE FUNCTION jobs.enqueue(p_kind text, p_payload jsonb,
+    p_dedupe_key text DEFAULT NULL, p_run_at timestamptz DEFAULT now(),
+    p_max_attempts int DEFAULT 5)
+RETURNS bigint LANGUAGE sql AS $$
+	INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts)
+	VALUES (p_kind, coalesce(p_payload, '{}'), p_dedupe_key,
+	    coalesce(p_run_at, now()), p_max_attempts)
+	ON CONFLICT (dedupe_key) DO NOTHING
+	RETURNING id;
+$$;
+
+-- New work wakes the runners at once (LISTEN jobs); NOTIFY is sent at
+-- commit, once per transaction and channel however many rows came in.
+CREATE OR REPLACE FUNCTION jobs.notify_insert()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('jobs', '');
+	RETURN NULL;
+END;
+$$;
+
+DROP TRIGGER IF EXISTS jobs_notify ON jobs;
+CREATE TRIGGER jobs_notify AFTER INSERT ON jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION jobs.notify_insert();
+
+-- The error a job keeps when its worker stopped answering for it.
+CREATE OR REPLACE FUNCTION jobs.lost_error(p_attempt int)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT 'attempt ' || p_attempt || ' lost its worker (lease expired)';
+$$;
+
+/*
+ * Claims up to p_limit jobs of the given kinds for worker p_worker, with a
+ * lease of p_lease_ms: queued jobs that are due, and running jobs whose
+ * lease expired (their worker died or stopped). SKIP LOCKED lets runners
+ * on many servers claim side by side without waiting on each other, and
+ * no row is handed out twice: the row lock is held until the state says
+ * running. A job with an expired lease on its last attempt fails instead.
+ */
+CREATE OR REPLACE FUNCTION jobs.claim(p_kinds text[], p_worker text,
+    p_limit int, p_lease_ms int)
+RETURNS TABLE (id bigint, kind text, payload jsonb, attempts int)
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE jobs j SET state = 'failed', finished_at = now(),
+	    locked_by = NULL, locked_until = NULL,
+	    last_error = jobs.lost_error(j.attempts)
+	WHERE j.id IN (SELECT x.id FROM jobs x
+	    WHERE x.state = 'running' AND x.locked_until < now()
+	      AND x.attempts >= x.max_attempts AND x.kind = ANY (p_kinds)
+	    FOR UPDATE SKIP LOCKED);
+
+	RETURN QUERY
+	WITH due AS (
+		SELECT x.id FROM jobs x
+		WHERE x.kind = ANY (p_kinds) AND ((x.state = 'queued'
+		    AND x.run_at <= now()) OR (x.state = 'running'
+		    AND x.locked_until < now()))
+		ORDER BY x.run_at, x.id
+		LIMIT greatest(p_limit, 0)
+		FOR UPDATE SKIP LOCKED)
+	UPDATE jobs j SET state = 'running', attempts = j.attempts + 1,
+	    locked_by = p_worker, started_at = now(),
+	    locked_until = now() + p_lease_ms * interval '1 millisecond',
+	    last_error = CASE WHEN j.state = 'running'
+		THEN jobs.lost_error(j.attempts) ELSE j.last_error END
+	FROM due WHERE j.id = due.id
+	RETURNING j.id, j.kind, j.payload, j.attempts;
+END;
+$$;
+
+/*
+ * Renews the leases of the jobs worker p_worker is running. Returns the
+ * ids it still holds: a job missing from the answer was taken over (its
+ * lease had expired) and its result will not be recorded.
+ */
+CREATE OR REPLACE FUNCTION jobs.extend(p_worker text, p_ids bigint[],
+    p_lease_ms int)
+RETURNS SETOF bigint LANGUAGE sql AS $$
+	UPDATE jobs SET locked_until = now() + p_lease_ms * interval '1 millisecond'
+	WHERE id = ANY (p_ids) AND state = 'running' AND locked_by = p_worker
+	RETURNING id;
+$$;
+
+/*
+ * Records the end of attempt p_attempt of job p_id: done when p_error is
+ * NULL; else queued again p_retry_ms from now, or failed for good when it
+ * was the last attempt. The lease fences it: a worker whose job was taken
+ * over after its lease expired changes nothing. Returns the new state, or
+ * NULL when the job was no longer this attempt's.
+ */
+CREATE OR REPLACE FUNCTION jobs.finish(p_id bigint, p_worker text,
+    p_attempt int, p_error text, p_retry_ms int)
+RETURNS text LANGUAGE sql AS $$
+	UPDATE jobs SET
+	    state = CASE WHEN p_error IS NULL THEN 'done'
+		WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+	    last_error = coalesce(p_error, last_error),
+	    run_at = CASE WHEN p_error IS NULL OR attempts >= max_attempts
+		THEN run_at
+		ELSE now() + p_retry_ms * interval '1 millisecond' END,
+	    finished_at = CASE WHEN p_error IS NULL OR attempts >= max_attempts
+		THEN now() END,
+	    locked_by = NULL, locked_until = NULL
+	WHERE id = p_id AND state = 'running' AND locked_by = p_worker
+	  AND attempts = p_attempt
+	RETURNING state;
+$$;
+
+-- GET /api/v1/admin/jobs: the number of jobs by kind and state, and how
+-- long the oldest due job has waited.
+CREATE OR REPLACE FUNCTION api.admin_jobs(p_uid uuid, p_sid uuid)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	PERFORM auth.require(p_uid, p_sid, 'admin');
+	RETURN api.ok(json_build_object('kinds', coalesce((
+	    SELECT json_agg(json_build_object('kind', k.kind,
+		'queued', k.queued, 'running', k.running, 'done', k.done,
+		'failed', k.failed, 'oldest_due_at', k.oldest_due_at)
+		ORDER BY k.kind)
+	    FROM (SELECT j.kind,
+		count(*) FILTER (WHERE j.state = 'queued') AS queued,
+		count(*) FILTER (WHERE j.state = 'running') AS running,
+		count(*) FILTER (WHERE j.state = 'done') AS done,
+		count(*) FILTER (WHERE j.state = 'failed') AS failed,
+		min(j.run_at) FILTER (WHERE j.state = 'queued'
+		    AND j.run_at <= now()) AS oldest_due_at
+		FROM jobs j GROUP BY j.kind) k), '[]')));
+END;
+$$;
+
+/*
+ * Sets completed_at when the rule holds: every lesson completed and every
+ * required quiz passed. Call with the enrollment row locked. Returns true
+ * when this call completed the course, and then enqueues the certificate in
+ * the same transaction (once per enrollment: the dedupe key).
+ */
+CREATE OR REPLACE FUNCTION learning.complete_if_done(p_enrollment uuid)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	e	enrollments;
+BEGIN
+	SELECT * INTO e FROM enrollments WHERE id = p_enrollment;
+	IF e.completed_at IS NOT NULL THEN
+		RETURN false;
+	END IF;
+	IF EXISTS (SELECT 1 FROM modules m WHERE m.course_id = e.course_id
+	    AND NOT learning.module_done(e.id, m.id)) OR NOT EXISTS (
+	    SELECT 1 FROM lessons l WHERE l.course_id = e.course_id) THEN
+		RETURN false;
+	END IF;
+	UPDATE enrollments SET completed_at = now()
+	WHERE id = e.id AND completed_at IS NULL;
+	IF NOT FOUND THEN
+		RETURN false;
+	END IF;
+	PERFORM jobs.enqueue('certificate_issue',
+	    jsonb_build_object('enrollment_id', e.id),
+	    'certificate_issue:' || e.id);
+	RETURN true;
+END;
+$$;

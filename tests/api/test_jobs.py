@@ -1,0 +1,250 @@
+"""The job runner (src/jobs.c, sql jobs functions): claims shared by two
+servers on one database, retries with backoff, a worker killed mid-job, the
+lease that fences a late worker, and the admins' counts.
+
+The test server runs the test kinds test_record and test_fail
+(SG_TEST_JOBS, scripts/run-tests); the tests start second servers of their
+own on the main port + 10 and + 11, with their own logs, so a worker killed
+here never shows in out/server.log.
+"""
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+import requests
+
+from conftest import ROOT, query, url, wait_for
+
+MAIN_PORT = int(os.environ.get("SG_TEST_PORT", "8890"))
+OUT = os.environ.get("SG_OUT", os.path.join(ROOT, "out"))
+TEST_FAIL_ERROR = "test_fail: this job always fails"
+LOST_ERROR = "attempt 1 lost its worker (lease expired)"
+BAD_LOG = re.compile(r"AddressSanitizer|runtime error:|LeakSanitizer|seccomp violation|"
+                     r"sandbox violation")
+
+
+@pytest.fixture(autouse=True)
+def job_test_runs(db):
+    """What the test kinds write: one row a run."""
+    query(db, "CREATE TABLE IF NOT EXISTS job_test_runs (id bigserial PRIMARY KEY, "
+              "job_id bigint NOT NULL, pid int NOT NULL, ppid int NOT NULL, "
+              "attempt int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())")
+
+
+def enqueue(db, kind, payload="{}", max_attempts=5):
+    return query(db, "SELECT jobs.enqueue(%s, %s::jsonb, NULL, now(), %s)",
+                 kind, payload, max_attempts)[0][0]
+
+
+def job(db, job_id):
+    return query(db, "SELECT state, attempts, last_error, locked_by, finished_at "
+                     "FROM jobs WHERE id = %s", job_id)[0]
+
+
+def state_of(db, job_id):
+    return query(db, "SELECT state FROM jobs WHERE id = %s", job_id)[0][0]
+
+
+def sanitizer_libs():
+    return " ".join(subprocess.check_output(["gcc", f"-print-file-name={lib}"], text=True).strip()
+                    for lib in ("libasan.so", "libubsan.so"))
+
+
+@contextlib.contextmanager
+def second_server(port, kinds):
+    """Another kore on the same database, built from conf/test.conf, running
+    the test kinds named; its Popen (pid: Kore's parent) and its log path."""
+    with open(os.path.join(ROOT, "conf", "test.conf")) as f:
+        conf = f.read()
+    conf = re.sub(r"(?m)^(\s*bind\s+\S+)\s+\d+$", rf"\g<1> {port}", conf)
+    conf = re.sub(r"(?m)^pidfile\s+.*$", f"pidfile\t\t\t{OUT}/kore-jobs-{port}.pid", conf)
+    conf_path = os.path.join(OUT, f"jobs-{port}.conf")
+    log_path = os.path.join(OUT, f"jobs-{port}.log")
+    with open(conf_path, "w") as f:
+        f.write(conf)
+    env = dict(os.environ, LD_PRELOAD=sanitizer_libs(), SG_TEST_JOBS=kinds,
+               ASAN_OPTIONS="detect_leaks=0:symbolize=0:abort_on_error=1",
+               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
+               SG_PUBLIC_ORIGIN=f"http://127.0.0.1:{port}")
+    log = open(log_path, "w")
+    proc = subprocess.Popen(["stdbuf", "-oL", "-eL", "kore", "-f", "-n", "-r", "-c", conf_path],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert proc.poll() is None, f"the server on {port} stopped: see {log_path}"
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, f"the server on {port} did not start"
+            time.sleep(0.1)
+        proc.log_path = log_path
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+    with open(log_path) as f:
+        bad = [line for line in f if BAD_LOG.search(line)]
+    assert not bad, f"{log_path}: {bad[:5]}"
+
+
+def test_a_thousand_jobs_on_two_servers_run_once_each(db):
+    orphan = enqueue(db, "no_runner_has_this")
+    with second_server(MAIN_PORT + 10, "test_record") as second:
+        ids = [r[0] for r in query(
+            db, "INSERT INTO jobs (kind, payload) SELECT 'test_record', "
+                "jsonb_build_object('n', g) FROM generate_series(1, 1000) g RETURNING id")]
+        wait_for(lambda: query(db, "SELECT count(*) FROM jobs WHERE id = ANY(%s) "
+                                   "AND state = 'done'", ids)[0][0] == 1000,
+                 "the 1000 jobs to be done", timeout=120)
+    runs = query(db, "SELECT job_id, count(*), min(attempt) FROM job_test_runs "
+                     "WHERE job_id = ANY(%s) GROUP BY job_id", ids)
+    assert len(runs) == 1000
+    assert [r for r in runs if r[1] != 1 or r[2] != 1] == []
+    ends = query(db, "SELECT state, attempts, last_error, locked_by, locked_until, "
+                     "finished_at IS NOT NULL, count(*) FROM jobs WHERE id = ANY(%s) "
+                     "GROUP BY 1, 2, 3, 4, 5, 6", ids)
+    assert ends == [("done", 1, None, None, None, True, 1000)]
+    # Both servers ran some: their workers' parents are the two Kore parents.
+    parents = {p for (p,) in query(db, "SELECT DISTINCT ppid FROM job_test_runs "
+                                       "WHERE job_id = ANY(%s)", ids)}
+    assert second.pid in parents
+    main = os.environ.get("SG_SERVER_PID")
+    if main:
+        assert int(main) in parents
+    assert len(parents) == 2
+    # A kind no runner has a handler for is never claimed.
+    assert job(db, orphan)[:3] == ("queued", 0, None)
+
+
+def test_a_job_failing_three_times_ends_failed_with_its_error(db):
+    job_id = enqueue(db, "test_fail", max_attempts=3)
+    wait_for(lambda: state_of(db, job_id) == "failed", "the job to fail for good", timeout=30)
+    state, attempts, error, locked_by, finished_at = job(db, job_id)
+    assert (state, attempts, error, locked_by) == ("failed", 3, TEST_FAIL_ERROR, None)
+    assert finished_at is not None
+
+
+def test_a_job_whose_worker_is_killed_mid_run_runs_again(db):
+    with second_server(MAIN_PORT + 11, "test_long") as server:
+        job_id = enqueue(db, "test_long", '{"seconds": 600}')
+        wait_for(lambda: query(db, "SELECT count(*) FROM job_test_runs WHERE job_id = %s",
+                               job_id)[0][0] == 1, "the long job to start", timeout=30)
+        [(pid, ppid, attempt)] = query(db, "SELECT pid, ppid, attempt FROM job_test_runs "
+                                           "WHERE job_id = %s", job_id)
+        assert ppid == server.pid and attempt == 1
+        assert job(db, job_id)[:2] == ("running", 1)
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: state_of(db, job_id) == "done", "the job to run again", timeout=60)
+        runs = query(db, "SELECT pid, attempt FROM job_test_runs WHERE job_id = %s "
+                         "ORDER BY attempt", job_id)
+    assert [a for _, a in runs] == [1, 2]
+    assert runs[1][0] != pid
+    state, attempts, error, locked_by, _ = job(db, job_id)
+    assert (state, attempts, error, locked_by) == ("done", 2, LOST_ERROR, None)
+    with open(server.log_path) as f:
+        assert "restarting worker" in f.read()
+
+
+# -- the SQL the runner calls, driven by hand with a kind no server runs -------------
+
+def sql_kind():
+    return "sqltest_" + uuid.uuid4().hex[:10]
+
+
+def claim(db, kind, worker, limit=10, lease_ms=60000):
+    return query(db, "SELECT id, kind, payload, attempts FROM jobs.claim(%s, %s, %s, %s)",
+                 [kind], worker, limit, lease_ms)
+
+
+def finish(db, job_id, worker, attempt, error=None, retry_ms=5000):
+    return query(db, "SELECT jobs.finish(%s, %s, %s, %s, %s)",
+                 job_id, worker, attempt, error, retry_ms)[0][0]
+
+
+def test_a_failed_attempt_waits_its_backoff_and_the_last_one_fails(db):
+    kind = sql_kind()
+    job_id = enqueue(db, kind, '{"x": 1}', max_attempts=2)
+    assert claim(db, kind, "w1") == [(job_id, kind, {"x": 1}, 1)]
+    assert claim(db, kind, "w2") == []             # running: nobody else gets it
+    assert finish(db, job_id, "w1", 1, "boom", retry_ms=5000) == "queued"
+    row = query(db, "SELECT state, last_error, run_at - now() > interval '4.9 s', "
+                    "locked_by FROM jobs WHERE id = %s", job_id)[0]
+    assert row == ("queued", "boom", True, None)
+    assert claim(db, kind, "w1") == []             # not due yet
+    query(db, "UPDATE jobs SET run_at = now() WHERE id = %s", job_id)
+    assert [r[3] for r in claim(db, kind, "w2")] == [2]
+    assert finish(db, job_id, "w2", 2, "boom again") == "failed"
+    assert job(db, job_id)[:4] == ("failed", 2, "boom again", None)
+
+
+def test_an_expired_lease_is_taken_over_and_fences_the_late_worker(db):
+    kind = sql_kind()
+    job_id = enqueue(db, kind, max_attempts=2)
+    assert len(claim(db, kind, "slow", lease_ms=60000)) == 1
+    # Renewal keeps it; a worker that does not hold it renews nothing.
+    assert query(db, "SELECT count(*) FROM jobs.extend('slow', %s, 60000)", [job_id])[0][0] == 1
+    assert query(db, "SELECT count(*) FROM jobs.extend('other', %s, 60000)", [job_id])[0][0] == 0
+    query(db, "UPDATE jobs SET locked_until = now() - interval '1 s' WHERE id = %s", job_id)
+    assert [r[3] for r in claim(db, kind, "fast")] == [2]
+    assert job(db, job_id)[2] == LOST_ERROR
+    # The slow worker's late end changes nothing; the new holder's counts.
+    assert finish(db, job_id, "slow", 1) is None
+    assert finish(db, job_id, "fast", 2) == "done"
+    assert job(db, job_id)[:2] == ("done", 2)
+
+
+def test_a_lost_last_attempt_fails_instead_of_running_again(db):
+    kind = sql_kind()
+    job_id = enqueue(db, kind, max_attempts=1)
+    assert len(claim(db, kind, "w1")) == 1
+    query(db, "UPDATE jobs SET locked_until = now() - interval '1 s' WHERE id = %s", job_id)
+    assert claim(db, kind, "w2") == []
+    assert job(db, job_id)[:4] == ("failed", 1, LOST_ERROR, None)
+
+
+def test_a_dedupe_key_enqueues_once(db):
+    kind = sql_kind()
+    key = kind + ":one"
+    first = query(db, "SELECT jobs.enqueue(%s, '{}', %s)", kind, key)[0][0]
+    again = query(db, "SELECT jobs.enqueue(%s, '{}', %s)", kind, key)[0][0]
+    assert first is not None and again is None
+    assert query(db, "SELECT count(*) FROM jobs WHERE dedupe_key = %s", key)[0][0] == 1
+
+
+# -- GET /api/v1/admin/jobs --------------------------------------------------------------
+
+def test_admins_see_the_counts_by_kind_and_state(db, admin):
+    kind = sql_kind()
+    ids = [enqueue(db, kind) for _ in range(4)]
+    query(db, "UPDATE jobs SET state = 'done', finished_at = now() WHERE id = %s", ids[0])
+    query(db, "UPDATE jobs SET state = 'failed', finished_at = now() WHERE id = %s", ids[1])
+    query(db, "UPDATE jobs SET run_at = now() + interval '1 hour' WHERE id = %s", ids[2])
+    r = admin.get("/api/v1/admin/jobs")
+    assert r.status_code == 200, r.text
+    [mine] = [k for k in r.json()["kinds"] if k["kind"] == kind]
+    assert {k: mine[k] for k in ("queued", "running", "done", "failed")} == \
+        {"queued": 2, "running": 0, "done": 1, "failed": 1}
+    assert mine["oldest_due_at"] is not None       # ids[3] is due
+    names = [k["kind"] for k in r.json()["kinds"]]
+    assert names == sorted(names)
+
+
+def test_learners_and_instructors_may_not_see_the_jobs(learner, instructor):
+    for client in (learner, instructor):
+        r = client.get("/api/v1/admin/jobs")
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert requests.get(url("/api/v1/admin/jobs")).status_code == 401
