@@ -72,6 +72,7 @@ static struct {
 	uint64_t		asked;		/* by the claim in flight */
 	uint64_t		last_beat;
 	int			more;		/* the last claim was full */
+	int			notified;	/* new jobs since that claim */
 	int			kicked;
 	int			claim_failing;
 } jobs_run;
@@ -185,6 +186,7 @@ jobs_start(void)
 	if (tick > jobs_cfg.lease_ms / 3)
 		tick = jobs_cfg.lease_ms / 3;
 	kore_timer_add(jobs_tick, tick, NULL, 0);
+	jobs_listen_poll();
 	jobs_kick();
 	kore_log(LOG_NOTICE, "jobs: runner started for %s", jobs_run.kinds);
 }
@@ -213,6 +215,14 @@ static void
 jobs_tick(void *arg, u_int64_t now)
 {
 	jobs_pump(1);
+}
+
+/* New jobs came in (jobs_listen.c): claim on the next turn. */
+void
+jobs_notified(void)
+{
+	jobs_run.notified = 1;
+	jobs_kick();
 }
 
 /* Runs the runner once more, soon, outside of whatever Kore is doing. */
@@ -252,7 +262,9 @@ jobs_pump(int polled)
 		jobs_advance(j);
 	}
 
-	if (polled || jobs_run.more)
+	if (polled)
+		jobs_listen_poll();
+	if (polled || jobs_run.more || jobs_run.notified)
 		jobs_claim();
 	if (kore_time_ms() - jobs_run.last_beat >= jobs_cfg.lease_ms / 3)
 		jobs_beat();
@@ -276,6 +288,7 @@ jobs_claim(void)
 	params[2] = limit;
 	params[3] = lease;
 	jobs_run.more = 0;
+	jobs_run.notified = 0;
 	jobs_sql_start(&jobs_run.claim, "SELECT id, kind, payload, attempts "
 	    "FROM jobs.claim($1, $2, $3, $4)", 4, params);
 }

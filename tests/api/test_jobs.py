@@ -56,9 +56,10 @@ def sanitizer_libs():
 
 
 @contextlib.contextmanager
-def second_server(port, kinds):
+def second_server(port, kinds, **settings):
     """Another kore on the same database, built from conf/test.conf, running
-    the test kinds named; its Popen (pid: Kore's parent) and its log path."""
+    the test kinds named (settings: more environment); its Popen (pid:
+    Kore's parent) and its log path."""
     with open(os.path.join(ROOT, "conf", "test.conf")) as f:
         conf = f.read()
     conf = re.sub(r"(?m)^(\s*bind\s+\S+)\s+\d+$", rf"\g<1> {port}", conf)
@@ -70,7 +71,7 @@ def second_server(port, kinds):
     env = dict(os.environ, LD_PRELOAD=sanitizer_libs(), SG_TEST_JOBS=kinds,
                ASAN_OPTIONS="detect_leaks=0:symbolize=0:abort_on_error=1",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
-               SG_PUBLIC_ORIGIN=f"http://127.0.0.1:{port}")
+               SG_PUBLIC_ORIGIN=f"http://127.0.0.1:{port}", **settings)
     log = open(log_path, "w")
     proc = subprocess.Popen(["stdbuf", "-oL", "-eL", "kore", "-f", "-n", "-r", "-c", conf_path],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -157,6 +158,26 @@ def test_a_job_whose_worker_is_killed_mid_run_runs_again(db):
     assert (state, attempts, error, locked_by) == ("done", 2, LOST_ERROR, None)
     with open(server.log_path) as f:
         assert "restarting worker" in f.read()
+
+
+def test_a_new_job_wakes_the_runner_without_waiting_for_its_poll(db):
+    # Polls a minute apart (lease/3 too): only the NOTIFY of the insert
+    # can start the job within the few seconds allowed.
+    with second_server(MAIN_PORT + 11, "test_long", SG_JOBS_POLL_MS="60000",
+                       SG_JOBS_LEASE_MS="180000") as server:
+        wait_for(lambda: query(db, "SELECT count(*) FROM pg_stat_activity WHERE "
+                                   "application_name = 'safeguard-jobs' AND query = 'LISTEN jobs' "
+                                   "AND state = 'idle'")[0][0] >= 2,
+                 "both workers of the server to listen")
+        started = time.monotonic()
+        job_id = enqueue(db, "test_long", '{"seconds": 1}')
+        wait_for(lambda: query(db, "SELECT count(*) FROM job_test_runs WHERE job_id = %s",
+                               job_id)[0][0] == 1, "the job to start", timeout=10)
+        assert time.monotonic() - started < 10
+        wait_for(lambda: state_of(db, job_id) == "done", "the job to end", timeout=10)
+    [(ppid, attempt)] = query(db, "SELECT ppid, attempt FROM job_test_runs WHERE job_id = %s",
+                              job_id)
+    assert ppid == server.pid and attempt == 1
 
 
 # -- the SQL the runner calls, driven by hand with a kind no server runs -------------
