@@ -164,7 +164,9 @@ jobs_start(void)
 		kore_buf_appendf(&buf, "%s", k->name);
 	}
 	kore_buf_append(&buf, "}", 1);
-	if (buf.offset == 2 || buf.offset >= sizeof(jobs_run.kinds)) {
+	if (buf.offset >= sizeof(jobs_run.kinds))
+		fatal("jobs: the names of the job kinds are too long");
+	if (buf.offset == 2) {
 		kore_buf_cleanup(&buf);
 		return;
 	}

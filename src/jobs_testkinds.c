@@ -5,7 +5,8 @@
  *
  *   test_record  records its run (job, worker pid, parent pid, attempt)
  *                in job_test_runs, a table the tests create;
- *   test_fail    always fails with the same error;
+ *   test_fail    always fails with the same error, or with a statement's
+ *                when payload.in_sql is true;
  *   test_long    records its run, then on its first attempt sleeps
  *                payload.seconds (default 60) on a task thread, so a test
  *                can kill its worker mid-run; later attempts end at once.
@@ -35,6 +36,8 @@ jobs_test_record(struct job *j)
 int
 jobs_test_fail(struct job *j)
 {
+	if (json_is_true(json_object_get(j->payload, "in_sql")))
+		return (job_sql(j, "SELECT 1 / 0", 0, NULL, NULL));
 	return (job_fail(j, "%s", TEST_FAIL_ERROR));
 }
 

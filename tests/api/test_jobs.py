@@ -139,6 +139,12 @@ def test_a_job_failing_three_times_ends_failed_with_its_error(db):
     assert finished_at is not None
 
 
+def test_a_failing_statement_fails_the_attempt_with_its_sqlstate(db):
+    job_id = enqueue(db, "test_fail", '{"in_sql": true}', max_attempts=2)
+    wait_for(lambda: state_of(db, job_id) == "failed", "the job to fail for good", timeout=30)
+    assert job(db, job_id)[:4] == ("failed", 2, "SQLSTATE 22012: division by zero", None)
+
+
 def test_a_job_whose_worker_is_killed_mid_run_runs_again(db):
     with second_server(MAIN_PORT + 11, "test_long") as server:
         job_id = enqueue(db, "test_long", '{"seconds": 600}')
