@@ -166,6 +166,21 @@ RETURNS text LANGUAGE sql AS $$
 	RETURNING state;
 $$;
 
+/*
+ * Worker p_worker stops cleanly: its running jobs are queued again at once,
+ * and the attempt it started does not count (nothing failed). Returns how
+ * many it handed back.
+ */
+CREATE OR REPLACE FUNCTION jobs.release(p_worker text)
+RETURNS int LANGUAGE sql AS $$
+	WITH back AS (
+		UPDATE jobs SET state = 'queued', attempts = attempts - 1,
+		    locked_by = NULL, locked_until = NULL, run_at = now()
+		WHERE state = 'running' AND locked_by = p_worker
+		RETURNING id)
+	SELECT count(*)::int FROM back;
+$$;
+
 -- GET /api/v1/admin/jobs: the number of jobs by kind and state, and how
 -- long the oldest due job has waited.
 CREATE OR REPLACE FUNCTION api.admin_jobs(p_uid uuid, p_sid uuid)

@@ -86,7 +86,8 @@ kore_parent_configure(int argc, char **argv)
 }
 
 /*
- * A worker leaves without Kore's own clean-up. Kore 4.1 frees its memory
+ * A worker leaves without Kore's own clean-up, once it has handed its
+ * running jobs back. Kore 4.1 frees its memory
  * while task threads still wait on their condition variables, and those
  * threads then touch freed memory (or a destroyed condvar hangs the exit).
  * Nothing is left to flush by now: the event loop has stopped.
@@ -94,6 +95,7 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_worker_teardown(void)
 {
+	jobs_stop();
 	(void)fflush(stdout);
 	(void)fflush(stderr);
 	_exit(0);

@@ -193,6 +193,14 @@ jobs_start(void)
 	kore_log(LOG_NOTICE, "jobs: runner started for %s", jobs_run.kinds);
 }
 
+/* The worker stops: what it runs goes back to the queue. */
+void
+jobs_stop(void)
+{
+	if (jobs_run.started && jobs_run.running > 0)
+		jobs_listen_release(jobs_run.worker);
+}
+
 static int
 jobs_enabled(const struct job_kind *k)
 {

@@ -88,8 +88,11 @@ const char	*job_value(struct job *, int, int);
 void		jobs_configure(void);
 void		jobs_start(void);
 
+void		jobs_stop(void);
+
 /* jobs_listen.c: wakes the runner (jobs_notified) when jobs come in. */
 void		jobs_listen_poll(void);
+void		jobs_listen_release(const char *);
 void		jobs_notified(void);
 
 /* jobs_testkinds.c: kinds only the test suite enables (SG_TEST_JOBS). */

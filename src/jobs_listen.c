@@ -1,7 +1,8 @@
 /*
- * The job runner's wake-up: a connection of its own that LISTENs on the
- * channel the jobs table's insert trigger NOTIFYs (sql jobs.notify_insert),
- * so new work starts at once instead of at the next poll.
+ * The job runner's own connection. It LISTENs on the channel the jobs
+ * table's insert trigger NOTIFYs (sql jobs.notify_insert), so new work
+ * starts at once instead of at the next poll; and when the worker stops, it
+ * hands the worker's running jobs back.
  *
  * The connection sits outside Kore's pool (a pooled one is lent to
  * statements and would lose its LISTEN to a reset), on the worker's event
@@ -35,6 +36,30 @@ static void	jobs_listen_open(void);
 static void	jobs_listen_event(void *, int);
 static int	jobs_listen_drain(void);
 static void	jobs_listen_close(void);
+
+/*
+ * The worker stops (Kore's teardown, after its event loop): the jobs it
+ * runs go back to the queue at once, without counting the attempt, rather
+ * than waiting for their leases to run out. Blocking is fine by now. When
+ * the connection is down, the leases do the same, later.
+ */
+void
+jobs_listen_release(const char *worker)
+{
+	const char	*params[1];
+	PGresult	*res;
+
+	if (listener.conn == NULL)
+		return;
+	params[0] = worker;
+	(void)PQsetnonblocking(listener.conn, 0);
+	res = PQexecParams(listener.conn, "SELECT jobs.release($1)", 1, NULL,
+	    params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		kore_log(LOG_WARNING, "jobs: could not hand back the running "
+		    "jobs; their leases will");
+	PQclear(res);
+}
 
 /* Connects when down (at most every JOBS_LISTEN_RETRY_MS), and reads. */
 void

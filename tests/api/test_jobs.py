@@ -166,6 +166,19 @@ def test_a_job_whose_worker_is_killed_mid_run_runs_again(db):
         assert "restarting worker" in f.read()
 
 
+def test_a_server_that_stops_hands_its_running_jobs_back(db):
+    with second_server(MAIN_PORT + 11, "test_long") as server:
+        job_id = enqueue(db, "test_long", '{"seconds": 600}')
+        wait_for(lambda: query(db, "SELECT count(*) FROM job_test_runs WHERE job_id = %s",
+                               job_id)[0][0] == 1, "the long job to start", timeout=30)
+        assert job(db, job_id)[:2] == ("running", 1)
+    # Queued again at once (no lease to wait out), the attempt not counted.
+    state, attempts, error, locked_by, _ = job(db, job_id)
+    assert (state, attempts, error, locked_by) == ("queued", 0, None, None)
+    # No other server runs test_long: nothing else of this test runs it.
+    query(db, "DELETE FROM jobs WHERE id = %s", job_id)
+
+
 def test_a_new_job_wakes_the_runner_without_waiting_for_its_poll(db):
     # Polls a minute apart (lease/3 too): only the NOTIFY of the insert
     # can start the job within the few seconds allowed.
