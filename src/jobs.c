@@ -193,12 +193,24 @@ jobs_start(void)
 	kore_log(LOG_NOTICE, "jobs: runner started for %s", jobs_run.kinds);
 }
 
-/* The worker stops: what it runs goes back to the queue. */
+/*
+ * The worker stops: what it runs goes back to the queue. A claim still in
+ * flight may hold jobs this worker will never see: wait for its end (the
+ * event loop has stopped; blocking is fine), then hand back everything the
+ * database says this worker holds.
+ */
 void
 jobs_stop(void)
 {
-	if (jobs_run.started && jobs_run.running > 0)
-		jobs_listen_release(jobs_run.worker);
+	PGresult	*res;
+
+	if (!jobs_run.started)
+		return;
+	if (jobs_run.claim.active && jobs_run.claim.sql.conn != NULL) {
+		while ((res = PQgetResult(jobs_run.claim.sql.conn->db)) != NULL)
+			PQclear(res);
+	}
+	jobs_listen_release(jobs_run.worker);
 }
 
 static int

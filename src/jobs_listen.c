@@ -55,9 +55,12 @@ jobs_listen_release(const char *worker)
 	(void)PQsetnonblocking(listener.conn, 0);
 	res = PQexecParams(listener.conn, "SELECT jobs.release($1)", 1, NULL,
 	    params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		kore_log(LOG_WARNING, "jobs: could not hand back the running "
 		    "jobs; their leases will");
+	else if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+		kore_log(LOG_NOTICE, "jobs: handed back %s running job(s)",
+		    PQgetvalue(res, 0, 0));
 	PQclear(res);
 }
 

@@ -55,6 +55,37 @@ def sanitizer_libs():
                     for lib in ("libasan.so", "libubsan.so"))
 
 
+def live_members(pgid):
+    """The processes of a process group that have not exited (zombies aside)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(entry))
+    return pids
+
+
+def stop_group(proc):
+    """Stops Kore and waits for its workers too: under seccomp_tracing the
+    parent can report a worker gone (a ptrace stop) and leave while the
+    worker still hands its jobs back and holds the port."""
+    proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while proc.poll() is None or live_members(proc.pid):
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            pytest.fail(f"the server {proc.pid} did not stop within 10 s")
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def second_server(port, kinds, **settings):
     """Another kore on the same database, built from conf/test.conf, running
@@ -65,7 +96,8 @@ def second_server(port, kinds, **settings):
     conf = re.sub(r"(?m)^(\s*bind\s+\S+)\s+\d+$", rf"\g<1> {port}", conf)
     conf = re.sub(r"(?m)^pidfile\s+.*$", f"pidfile\t\t\t{OUT}/kore-jobs-{port}.pid", conf)
     conf_path = os.path.join(OUT, f"jobs-{port}.conf")
-    log_path = os.path.join(OUT, f"jobs-{port}.log")
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split(" ")[0]
+    log_path = os.path.join(OUT, f"jobs-{port}-{test or 'server'}.log")
     with open(conf_path, "w") as f:
         f.write(conf)
     env = dict(os.environ, LD_PRELOAD=sanitizer_libs(), SG_TEST_JOBS=kinds,
@@ -85,18 +117,17 @@ def second_server(port, kinds, **settings):
                     break
             except requests.ConnectionError:
                 pass
-            assert time.monotonic() < deadline, f"the server on {port} did not start"
+            if time.monotonic() > deadline:
+                with open(log_path) as f:
+                    pytest.fail(f"the server on {port} did not start; its log:\n{f.read()[-3000:]}")
             time.sleep(0.1)
         proc.log_path = log_path
         yield proc
     finally:
-        proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
+            stop_group(proc)
+        finally:
+            log.close()
     with open(log_path) as f:
         bad = [line for line in f if BAD_LOG.search(line)]
     assert not bad, f"{log_path}: {bad[:5]}"
