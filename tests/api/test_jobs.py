@@ -11,17 +11,17 @@ import contextlib
 import os
 import re
 import signal
-import subprocess
 import time
+import urllib.parse
 import uuid
 
 import pytest
 import requests
 
-from conftest import ROOT, query, url, wait_for
+from conftest import BASE, query, url, wait_for
+from servers import OUT, group_members, start_server
 
-MAIN_PORT = int(os.environ.get("SG_TEST_PORT", "8890"))
-OUT = os.environ.get("SG_OUT", os.path.join(ROOT, "out"))
+MAIN_PORT = urllib.parse.urlsplit(BASE).port
 TEST_FAIL_ERROR = "test_fail: this job always fails"
 LOST_ERROR = "attempt 1 lost its worker (lease expired)"
 BAD_LOG = re.compile(r"AddressSanitizer|runtime error:|LeakSanitizer|seccomp violation|"
@@ -50,35 +50,13 @@ def state_of(db, job_id):
     return query(db, "SELECT state FROM jobs WHERE id = %s", job_id)[0][0]
 
 
-def sanitizer_libs():
-    return " ".join(subprocess.check_output(["gcc", f"-print-file-name={lib}"], text=True).strip()
-                    for lib in ("libasan.so", "libubsan.so"))
-
-
-def live_members(pgid):
-    """The processes of a process group that have not exited (zombies aside)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            pids.append(int(entry))
-    return pids
-
-
 def stop_group(proc):
     """Stops Kore and waits for its workers too: under seccomp_tracing the
     parent can report a worker gone (a ptrace stop) and leave while the
     worker still hands its jobs back and holds the port."""
     proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while proc.poll() is None or live_members(proc.pid):
+    while proc.poll() is None or group_members(proc.pid, zombies=False):
         if time.monotonic() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
@@ -88,46 +66,19 @@ def stop_group(proc):
 
 @contextlib.contextmanager
 def second_server(port, kinds, **settings):
-    """Another kore on the same database, built from conf/test.conf, running
-    the test kinds named (settings: more environment); its Popen (pid:
-    Kore's parent) and its log path."""
-    with open(os.path.join(ROOT, "conf", "test.conf")) as f:
-        conf = f.read()
-    conf = re.sub(r"(?m)^(\s*bind\s+\S+)\s+\d+$", rf"\g<1> {port}", conf)
-    conf = re.sub(r"(?m)^pidfile\s+.*$", f"pidfile\t\t\t{OUT}/kore-jobs-{port}.pid", conf)
-    conf_path = os.path.join(OUT, f"jobs-{port}.conf")
+    """Another server on the same database running the test kinds named
+    (settings: more environment); its Popen (pid: Kore's parent), with the
+    path of its own log. The log must show no sanitizer report or sandbox
+    violation."""
     test = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split(" ")[0]
     log_path = os.path.join(OUT, f"jobs-{port}-{test or 'server'}.log")
-    with open(conf_path, "w") as f:
-        f.write(conf)
-    env = dict(os.environ, LD_PRELOAD=sanitizer_libs(), SG_TEST_JOBS=kinds,
-               ASAN_OPTIONS="detect_leaks=0:symbolize=0:abort_on_error=1",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
-               SG_PUBLIC_ORIGIN=f"http://127.0.0.1:{port}", **settings)
-    log = open(log_path, "w")
-    proc = subprocess.Popen(["stdbuf", "-oL", "-eL", "kore", "-f", "-n", "-r", "-c", conf_path],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, f"the server on {port} stopped: see {log_path}"
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                with open(log_path) as f:
-                    pytest.fail(f"the server on {port} did not start; its log:\n{f.read()[-3000:]}")
-            time.sleep(0.1)
-        proc.log_path = log_path
-        yield proc
-    finally:
+    with open(log_path, "w") as log:
+        proc = start_server(port, log, "jobs", SG_TEST_JOBS=kinds, **settings)
         try:
-            stop_group(proc)
+            proc.log_path = log_path
+            yield proc
         finally:
-            log.close()
+            stop_group(proc)
     with open(log_path) as f:
         bad = [line for line in f if BAD_LOG.search(line)]
     assert not bad, f"{log_path}: {bad[:5]}"
