@@ -1,6 +1,6 @@
 /*
  * The job runner's own connection. It LISTENs on the channel the jobs
- * table's insert trigger NOTIFYs (sql jobs.notify_insert), so new work
+ * table's insert trigger NOTIFYs (sql/functions/jobs.sql), so new work
  * starts at once instead of at the next poll; and when the worker stops, it
  * hands the worker's running jobs back.
  *

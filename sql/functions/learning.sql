@@ -145,7 +145,8 @@ $$;
 /*
  * Sets completed_at when the rule holds: every lesson completed and every
  * required quiz passed. Call with the enrollment row locked. Returns true
- * when this call completed the course.
+ * when this call completed the course, and then enqueues the certificate in
+ * the same transaction (once per enrollment: the dedupe key).
  */
 CREATE OR REPLACE FUNCTION learning.complete_if_done(p_enrollment uuid)
 RETURNS boolean LANGUAGE plpgsql AS $$
@@ -166,8 +167,9 @@ BEGIN
 	IF NOT FOUND THEN
 		RETURN false;
 	END IF;
-	INSERT INTO certificate_jobs (enrollment_id) VALUES (e.id)
-	ON CONFLICT (enrollment_id) DO NOTHING;
+	PERFORM jobs.enqueue('certificate_issue',
+	    jsonb_build_object('enrollment_id', e.id),
+	    'certificate_issue:' || e.id);
 	RETURN true;
 END;
 $$;

@@ -1,4 +1,4 @@
-"""The job runner (src/jobs.c, sql jobs functions): claims shared by two
+"""The job runner (src/jobs.c, sql/functions/jobs.sql): claims shared by two
 servers on one database, retries with backoff, a worker killed mid-job, the
 lease that fences a late worker, and the admins' counts.
 

@@ -5,6 +5,7 @@ commit before the split (tests/upgrade/0f2a177.tar.gz), fills it with
 tests/upgrade/before.sql, then upgrades it with scripts/migrate: the rows
 are here with their values and the learner carries on through the API.
 On scratch databases, an upgraded one and a new one have the same schema."""
+import contextlib
 import datetime
 import glob
 import os
@@ -12,6 +13,7 @@ import re
 import subprocess
 import tarfile
 
+import psycopg2
 import requests
 
 from conftest import Client, ROOT, migrate, query, rows, scratch_database, url
@@ -21,6 +23,9 @@ LEARNER = "00000000-0000-4000-8000-00000000a001"
 INSTRUCTOR = "00000000-0000-4000-8000-00000000a002"
 ENROLLMENT = "00000000-0000-4000-8000-00000000e001"
 BEFORE = os.path.join(ROOT, "tests", "upgrade", "before.sql")
+# The versioned files after the split's 001..010: an old database gets them.
+NEWER = [f for f in glob.glob(os.path.join(ROOT, "sql", "schema", "[0-9][0-9][0-9]_*.sql"))
+         if os.path.basename(f)[:3] > "010"]
 
 
 def utc(text):
@@ -116,7 +121,7 @@ def test_an_upgraded_database_has_the_schema_of_a_new_one():
         assert rows(old, "SELECT count(*) FROM enrollments") == [(1,)]
         code, out, err = migrate(old)
         assert code == 0, err
-        assert "0 applied, functions re-applied" in out
+        assert f"{len(NEWER)} applied, functions re-applied" in out
         code, _, err = migrate(new)
         assert code == 0, err
         upgraded, fresh = dump(old), dump(new)
@@ -146,6 +151,39 @@ def test_a_database_older_than_the_last_migrations_upgrades_too(tmp_path):
         assert rows(old, "SELECT max(version) FROM schema_migrations") == [("006",)]
         code, out, err = migrate(old)
         assert code == 0, err
-        assert "4 applied, functions re-applied" in out
+        assert f"{4 + len(NEWER)} applied, functions re-applied" in out
         assert migrate(new)[0] == 0
         assert dump(old) == dump(new)
+
+
+def test_the_certificate_outbox_becomes_jobs_of_the_runner():
+    """0f2a177's certificate_jobs rows become certificate_issue jobs (sql/schema/
+    012_jobs.sql), one per enrollment: queued when not processed, done when
+    processed; the old table is gone and its key still holds."""
+    second = "00000000-0000-4000-8000-00000000e002"
+    with scratch_database() as old:
+        old_database(old)
+        with contextlib.closing(psycopg2.connect(old)) as c:
+            c.autocommit = True
+            with c.cursor() as cur:
+                cur.execute("INSERT INTO enrollments (id, user_id, course_id, course_version, "
+                            "completed_at) SELECT %s, %s, c.id, c.version, "
+                            "'2026-01-06 12:00+00' FROM courses c "
+                            "WHERE c.slug = 'upgrade-course'", (second, INSTRUCTOR))
+                cur.execute("INSERT INTO certificate_jobs (enrollment_id, created_at, "
+                            "processed_at) VALUES (%s, '2026-01-05 12:00+00', NULL), "
+                            "(%s, '2026-01-06 12:00+00', '2026-01-06 12:05+00')",
+                            (ENROLLMENT, second))
+        code, _, err = migrate(old)
+        assert code == 0, err
+        assert rows(old, "SELECT kind, payload, dedupe_key, state, attempts, created_at, "
+                         "finished_at, run_at <= now() FROM jobs ORDER BY created_at") == [
+            ("certificate_issue", {"enrollment_id": ENROLLMENT},
+             "certificate_issue:" + ENROLLMENT, "queued", 0,
+             utc("2026-01-05 12:00:00+00:00"), None, True),
+            ("certificate_issue", {"enrollment_id": second},
+             "certificate_issue:" + second, "done", 0,
+             utc("2026-01-06 12:00:00+00:00"), utc("2026-01-06 12:05:00+00:00"), True)]
+        assert rows(old, "SELECT to_regclass('certificate_jobs')") == [(None,)]
+        assert rows(old, "SELECT jobs.enqueue('certificate_issue', '{}', "
+                         f"'certificate_issue:{second}')") == [(None,)]

@@ -1,55 +1,14 @@
--- Background jobs: the table the job runner (src/jobs.c) claims work from,
--- and the certificate outbox moved into it. docs/jobs.md describes the
--- runner; the functions live in sql/functions/jobs.sql.
+-- Background jobs, for src/jobs.c (the runner) and every domain that
+-- enqueues work: enqueue, claim, lease renewal, the end of an attempt, the
+-- hand-back when a worker stops, and the admins' counts. docs/jobs.md
+-- describes the runner; the table is sql/schema/012_jobs.sql's.
 --
--- A job is queued, then running under a lease (locked_by, locked_until)
--- that its worker renews while it works, then done, or queued again with a
--- later run_at after a failure, or failed for good after max_attempts.
--- A running job whose lease ran out lost its worker: another claims it.
-
-CREATE SCHEMA IF NOT EXISTS jobs;
-
-CREATE TABLE jobs (
-	id		bigserial PRIMARY KEY,
-	kind		text NOT NULL CHECK (kind ~ '^[a-z][a-z0-9_]{0,62}$'),
-	payload		jsonb NOT NULL DEFAULT '{}',
-	state		text NOT NULL DEFAULT 'queued'
-	    CHECK (state IN ('queued', 'running', 'done', 'failed')),
-	run_at		timestamptz NOT NULL DEFAULT now(),
-	attempts	int NOT NULL DEFAULT 0 CHECK (attempts >= 0),
-	max_attempts	int NOT NULL DEFAULT 5 CHECK (max_attempts >= 1),
-	last_error	text,
-	-- One job per event: a second enqueue with the same key is ignored.
-	dedupe_key	text UNIQUE,
-	locked_by	text,
-	locked_until	timestamptz,
-	created_at	timestamptz NOT NULL DEFAULT now(),
-	started_at	timestamptz,
-	finished_at	timestamptz,
-	CHECK ((state = 'running') = (locked_until IS NOT NULL))
-);
-
--- What a claim reads: queued work due by now, and expired leases.
-CREATE INDEX jobs_queued_idx ON jobs (run_at, id) WHERE state = 'queued';
-CREATE INDEX jobs_running_idx ON jobs (locked_until) WHERE state = 'running';
--- The admin counts.
-CREATE INDEX jobs_kind_state_idx ON jobs (kind, state);
-
--- The certificate outbox becomes jobs of kind certificate_issue, one per
--- enrollment (the dedupe key keeps it so); processed rows are done.
-INSERT INTO jobs (kind, payload, dedupe_key, state, created_at, finished_at)
-SELECT 'certificate_issue',
-    jsonb_build_object('enrollment_id', cj.enrollment_id),
-    'certificate_issue:' || cj.enrollment_id,
-    CASE WHEN cj.processed_at IS NULL THEN 'queued' ELSE 'done' END,
-    cj.created_at, cj.processed_at
-FROM certificate_jobs cj
-ORDER BY cj.id;
-
-DROP TABLE certificate_jobs;
-
-------------------------------------------------------------------------------
--- Functions (sql/functions/jobs.sql once the split lands)
+-- A file of sql/functions/: each function, view and trigger here is defined
+-- once, in all sql/, with CREATE OR REPLACE; scripts/migrate applies every
+-- such file again, in one transaction after the versioned sql/schema/ files,
+-- whenever one of them changed. The api schema is rebuilt whole first;
+-- the functions of the jobs schema are only replaced: dropping
+-- one is a line in a new sql/schema/ file.
 
 /*
  * Enqueues a job; returns its id, or NULL when a job with that dedupe key
@@ -78,8 +37,7 @@ BEGIN
 END;
 $$;
 
-DROP TRIGGER IF EXISTS jobs_notify ON jobs;
-CREATE TRIGGER jobs_notify AFTER INSERT ON jobs
+CREATE OR REPLACE TRIGGER jobs_notify AFTER INSERT ON jobs
     FOR EACH STATEMENT EXECUTE FUNCTION jobs.notify_insert();
 
 -- The error a job keeps when its worker stopped answering for it.
@@ -201,37 +159,5 @@ BEGIN
 		min(j.run_at) FILTER (WHERE j.state = 'queued'
 		    AND j.run_at <= now()) AS oldest_due_at
 		FROM jobs j GROUP BY j.kind) k), '[]')));
-END;
-$$;
-
-/*
- * Sets completed_at when the rule holds: every lesson completed and every
- * required quiz passed. Call with the enrollment row locked. Returns true
- * when this call completed the course, and then enqueues the certificate in
- * the same transaction (once per enrollment: the dedupe key).
- */
-CREATE OR REPLACE FUNCTION learning.complete_if_done(p_enrollment uuid)
-RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	e	enrollments;
-BEGIN
-	SELECT * INTO e FROM enrollments WHERE id = p_enrollment;
-	IF e.completed_at IS NOT NULL THEN
-		RETURN false;
-	END IF;
-	IF EXISTS (SELECT 1 FROM modules m WHERE m.course_id = e.course_id
-	    AND NOT learning.module_done(e.id, m.id)) OR NOT EXISTS (
-	    SELECT 1 FROM lessons l WHERE l.course_id = e.course_id) THEN
-		RETURN false;
-	END IF;
-	UPDATE enrollments SET completed_at = now()
-	WHERE id = e.id AND completed_at IS NULL;
-	IF NOT FOUND THEN
-		RETURN false;
-	END IF;
-	PERFORM jobs.enqueue('certificate_issue',
-	    jsonb_build_object('enrollment_id', e.id),
-	    'certificate_issue:' || e.id);
-	RETURN true;
 END;
 $$;
