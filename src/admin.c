@@ -1,5 +1,5 @@
 /*
- * Administration of accounts, and the audit log.
+ * Administration of accounts, the audit log, and the background jobs' counts.
  *
  * Every change an admin makes is written to the audit log by the same SQL
  * function that makes it, with the request id, in the same transaction.
@@ -82,10 +82,6 @@ admin_audit(struct http_request *req, struct api_req *ar)
 int
 admin_jobs(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[2];
-
-	params[0] = ar->session.user_id;
-	params[1] = ar->session.session_id;
-	return (db_call(req, ar, "SELECT status, body FROM api.admin_jobs("
-	    "$1, $2)", 2, params, db_reply));
+	return (db_call_session(req, ar, "SELECT status, body FROM "
+	    "api.admin_jobs($1, $2)", 0, NULL, db_reply));
 }
