@@ -1,7 +1,7 @@
 -- Background jobs, for src/jobs.c (the runner) and every domain that
 -- enqueues work: enqueue, claim, lease renewal, the end of an attempt, the
 -- hand-back when a worker stops, and the admins' counts. docs/jobs.md
--- describes the runner; the table is sql/schema/012_jobs.sql's.
+-- describes the runner; the table is sql/schema/011_jobs.sql's.
 --
 -- A file of sql/functions/: each function, view and trigger here is defined
 -- once, in all sql/, with CREATE OR REPLACE; scripts/migrate applies every

@@ -158,7 +158,7 @@ def test_a_database_older_than_the_last_migrations_upgrades_too(tmp_path):
 
 def test_the_certificate_outbox_becomes_jobs_of_the_runner():
     """0f2a177's certificate_jobs rows become certificate_issue jobs (sql/schema/
-    012_jobs.sql), one per enrollment: queued when not processed, done when
+    011_jobs.sql), one per enrollment: queued when not processed, done when
     processed; the old table is gone and its key still holds."""
     second = "00000000-0000-4000-8000-00000000e002"
     with scratch_database() as old:
