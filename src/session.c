@@ -6,7 +6,7 @@
  * algorithm is the server's, never the token's: the header is read first,
  * anything but HS256 with a known kid is refused before libjwt sees it, and
  * libjwt 1.10 has no claim checks, so iss, aud, exp, nbf and iat are checked
- * here. The session behind the token is checked by the SQL function the
+ * here (the times by token_time.c). The session behind the token is checked by the SQL function the
  * request calls anyway (auth.check), so a logout ends every token at once.
  *
  * API clients send "Authorization: Bearer"; browsers get HttpOnly,
@@ -30,6 +30,7 @@
 #include "platform.h"
 #include "handlers.h"
 #include "session.h"
+#include "token_time.h"
 #include "validate.h"
 
 #define JWT_KEYS_MAX		8
@@ -264,15 +265,18 @@ token_verify(const char *token, struct session *s)
 	return (ok);
 }
 
+/*
+ * The times come through libjwt as longs: any integer of the token, up to
+ * 2^63-1 and down to -2^63, so they are bounded (token_times_valid) before
+ * any arithmetic. A time that is not an integer reads as 0, out of range.
+ */
 static int
 token_claims(jwt_t *jwt, struct session *s)
 {
-	const char	*iss, *aud, *sub, *sid, *role, *jti;
-	long		exp, nbf, iat;
-	time_t		now;
-	int		r;
+	const char		*iss, *aud, *sub, *sid, *role, *jti;
+	struct token_times	t;
+	int			r;
 
-	now = time(NULL);
 	iss = jwt_get_grant(jwt, "iss");
 	aud = jwt_get_grant(jwt, "aud");
 	sub = jwt_get_grant(jwt, "sub");
@@ -287,16 +291,11 @@ token_claims(jwt_t *jwt, struct session *s)
 		return (0);
 
 	errno = 0;
-	exp = jwt_get_grant_int(jwt, "exp");
-	if (errno != 0 || exp <= now)
-		return (0);
-	nbf = jwt_get_grant_int(jwt, "nbf");
-	if (errno != 0 || nbf > now + CLOCK_SKEW)
-		return (0);
-	iat = jwt_get_grant_int(jwt, "iat");
-	if (errno != 0 || iat > now + CLOCK_SKEW)
-		return (0);
-	if (exp - iat > ACCESS_TOKEN_SECONDS)
+	t.exp = jwt_get_grant_int(jwt, "exp");
+	t.nbf = jwt_get_grant_int(jwt, "nbf");
+	t.iat = jwt_get_grant_int(jwt, "iat");
+	if (errno != 0 || !token_times_valid(&t, time(NULL),
+	    ACCESS_TOKEN_SECONDS, CLOCK_SKEW))
 		return (0);
 
 	for (r = ROLE_LEARNER; r <= ROLE_ADMIN; r++) {
@@ -308,7 +307,7 @@ token_claims(jwt_t *jwt, struct session *s)
 
 	s->present = 1;
 	s->role = r;
-	s->iat = iat;
+	s->iat = t.iat;
 	(void)kore_strlcpy(s->user_id, sub, sizeof(s->user_id));
 	(void)kore_strlcpy(s->session_id, sid, sizeof(s->session_id));
 	(void)kore_strlcpy(s->jti, jti, sizeof(s->jti));
