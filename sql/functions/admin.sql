@@ -39,18 +39,32 @@ BEGIN
 END;
 $$;
 
+-- A role or a disabling can take an admin away. Such a change locks every
+-- active admin's row, in id order as erasure does (api.me_delete), and
+-- then checks its author again: of two admins disabling or demoting each
+-- other at once, the second finds its author already disabled (401) or
+-- demoted (403) by the first and changes nothing. Its author being an
+-- active admin under the lock, and unable to change their own account,
+-- one active admin always stays.
 CREATE OR REPLACE FUNCTION api.admin_user_patch(p_uid uuid, p_sid uuid,
     p_target uuid, p_changes jsonb, p_request_id text)
 RETURNS api.reply
 LANGUAGE plpgsql AS $$
 DECLARE
 	u	users;
+	v_takes	boolean := p_changes ? 'role' OR
+	    coalesce((p_changes->>'disabled')::boolean, false);
 BEGIN
 	PERFORM auth.require(p_uid, p_sid, 'admin');
-	IF p_target = p_uid AND (p_changes ? 'role' OR
-	    coalesce((p_changes->>'disabled')::boolean, false)) THEN
+	IF p_target = p_uid AND v_takes THEN
 		PERFORM api.refuse(409, 'own_account',
 		    'Admins cannot demote or disable their own account.');
+	END IF;
+	IF v_takes THEN
+		PERFORM 1 FROM users
+		WHERE role = 'admin' AND disabled_at IS NULL AND erased_at IS NULL
+		ORDER BY id FOR UPDATE;
+		PERFORM auth.require(p_uid, p_sid, 'admin');
 	END IF;
 	UPDATE users SET
 	    role = coalesce((p_changes->>'role')::user_role, role),
