@@ -10,10 +10,14 @@
  * Every password check counts against the account's budget when it starts,
  * in the statement that reads the hash (api.login_lookup, api.reauth_begin),
  * so checks in flight at once cannot all pass the limit; a success clears
- * the account's count afterwards.
+ * the account's count afterwards. The database names the account's budget
+ * (auth.account_key), folding the address as the lookup does.
+ *
+ * Registration hashes only for an account it is about to make: an address
+ * already taken is answered first, and such answers spend the client
+ * address's budget (api.register_begin).
  */
 
-#include <ctype.h>
 #include <stdio.h>
 
 #include "platform.h"
@@ -23,6 +27,11 @@
 #include "validate.h"
 
 #define LOGIN_FAILED_MSG	"The email address or password is not right."
+#define LOGIN_THROTTLED_MSG	\
+	"Too many wrong passwords; wait a few minutes and try again."
+#define REGISTER_THROTTLED_MSG	\
+	"Too many registrations for addresses that have an account; " \
+	"wait a few minutes and try again."
 
 /* What a password task works on; lives in ar->data. */
 struct pw_work {
@@ -36,8 +45,7 @@ struct pw_work {
 	int		argon2;		/* argon2id computations the task ran */
 	int		cookie;
 	char		email[EMAIL_MAX + 1];
-	char		acct_key[48];
-	char		addr_key[48];
+	char		addr_key[48];	/* the client address's budget */
 	char		refresh[REFRESH_TOKEN_LEN];
 	char		refresh_hash[REFRESH_HASH_LEN];
 	const char	*pw_field;	/* member re-authentication reads */
@@ -49,12 +57,13 @@ static void	pw_work_free(void *);
 static int	pw_task(struct kore_task *);
 static int	pw_task_start(struct http_request *, struct api_req *,
 		    api_step);
+static int	register_hash(struct http_request *, struct api_req *);
 static int	register_store(struct http_request *, struct api_req *);
 static int	login_verify(struct http_request *, struct api_req *);
 static int	login_record(struct http_request *, struct api_req *);
 static int	session_reply(struct http_request *, struct api_req *);
 static int	logout_reply(struct http_request *, struct api_req *);
-static int	throttled(struct http_request *, const char *);
+static int	throttled(struct http_request *, const char *, const char *);
 static int	reauth_start(struct http_request *, struct api_req *,
 		    api_step);
 static int	reauth_verify(struct http_request *, struct api_req *);
@@ -210,7 +219,8 @@ auth_register(struct http_request *req, struct api_req *ar)
 	    "display_name", "country", "profession", "organisation",
 	    "language", NULL };
 	struct pw_work	*w;
-	const char	*email;
+	const char	*email, *params[2];
+	char		addr[64];
 
 	if (!session_origin_ok(req)) {
 		session_csrf_refuse(req);
@@ -234,6 +244,27 @@ auth_register(struct http_request *req, struct api_req *ar)
 	if (!profile_fields(req, ar->body, 1))
 		return (KORE_RESULT_OK);
 
+	session_client_addr(req, addr, sizeof(addr));
+	session_key_hash("reg", addr, w->addr_key, sizeof(w->addr_key));
+	params[0] = w->email;
+	params[1] = w->addr_key;
+	return (db_call(req, ar, "SELECT status, body, retry_after "
+	    "FROM api.register_begin($1, $2)", 2, params, register_hash));
+}
+
+/* Hashes the password only for an address that is free. */
+static int
+register_hash(struct http_request *req, struct api_req *ar)
+{
+	if (db_rows(ar) != 1) {
+		reply_error(req, 500, "internal_error",
+		    "Registration is not available right now.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	if (throttled(req, db_value(ar, 0, 2), REGISTER_THROTTLED_MSG))
+		return (KORE_RESULT_OK);
+	if (atoi(db_value(ar, 0, 0)) != 200)
+		return (db_reply(req, ar));
 	return (pw_task_start(req, ar, register_store));
 }
 
@@ -241,7 +272,7 @@ static int
 register_store(struct http_request *req, struct api_req *ar)
 {
 	struct pw_work	*w = ar->data;
-	const char	*params[7];
+	const char	*params[8];
 
 	if (!pw_task_done(req, ar))
 		return (KORE_RESULT_OK);
@@ -253,9 +284,10 @@ register_store(struct http_request *req, struct api_req *ar)
 	params[4] = json_string_value(json_object_get(ar->body, "profession"));
 	params[5] = json_string_value(json_object_get(ar->body, "organisation"));
 	params[6] = json_string_value(json_object_get(ar->body, "language"));
+	params[7] = w->addr_key;
 
 	return (db_call(req, ar, "SELECT status, body FROM api.register("
-	    "$1, $2, $3, $4, $5, $6, $7)", 7, params, db_reply));
+	    "$1, $2, $3, $4, $5, $6, $7, $8)", 8, params, db_reply));
 }
 
 int
@@ -264,9 +296,8 @@ auth_login(struct http_request *req, struct api_req *ar)
 	static const char *const fields[] = { "email", "password", "cookie",
 	    NULL };
 	struct pw_work	*w;
-	const char	*email, *params[3];
-	char		addr[64], lower[EMAIL_MAX + 1];
-	size_t		i;
+	const char	*email, *params[2];
+	char		addr[64];
 
 	if (!session_origin_ok(req)) {
 		session_csrf_refuse(req);
@@ -289,31 +320,23 @@ auth_login(struct http_request *req, struct api_req *ar)
 	if (!email_normalise(email, w->email, sizeof(w->email)))
 		(void)kore_strlcpy(w->email, "-", sizeof(w->email));
 
-	/* Accounts match without regard to case; so does their budget. */
-	for (i = 0; w->email[i] != '\0'; i++)
-		lower[i] = tolower((unsigned char)w->email[i]);
-	lower[i] = '\0';
-	session_key_hash("acct", lower, w->acct_key, sizeof(w->acct_key));
 	session_client_addr(req, addr, sizeof(addr));
 	session_key_hash("addr", addr, w->addr_key, sizeof(w->addr_key));
 
 	params[0] = w->email;
-	params[1] = w->acct_key;
-	params[2] = w->addr_key;
+	params[1] = w->addr_key;
 	return (db_call(req, ar, "SELECT user_id, password_hash, retry_after "
-	    "FROM api.login_lookup($1, $2, $3)", 3, params, login_verify));
+	    "FROM api.login_lookup($1, $2)", 2, params, login_verify));
 }
 
 /* Answers 429 and returns 1 when the budget left no attempt. */
 static int
-throttled(struct http_request *req, const char *retry)
+throttled(struct http_request *req, const char *retry, const char *message)
 {
 	if (atoi(retry) <= 0)
 		return (0);
 	http_response_header(req, "retry-after", retry);
-	reply_error(req, 429, "too_many_attempts",
-	    "Too many wrong passwords; wait a few minutes and try again.",
-	    NULL);
+	reply_error(req, 429, "too_many_attempts", message, NULL);
 	return (1);
 }
 
@@ -327,7 +350,7 @@ login_verify(struct http_request *req, struct api_req *ar)
 		    "Sign-in is not available right now.", NULL);
 		return (KORE_RESULT_OK);
 	}
-	if (throttled(req, db_value(ar, 0, 2)))
+	if (throttled(req, db_value(ar, 0, 2), LOGIN_THROTTLED_MSG))
 		return (KORE_RESULT_OK);
 
 	/*
@@ -355,7 +378,7 @@ static int
 login_record(struct http_request *req, struct api_req *ar)
 {
 	struct pw_work	*w = ar->data;
-	const char	*params[5];
+	const char	*params[4];
 
 	if (!pw_task_done(req, ar))
 		return (KORE_RESULT_OK);
@@ -363,11 +386,10 @@ login_record(struct http_request *req, struct api_req *ar)
 	session_refresh_new(w->refresh, sizeof(w->refresh), w->refresh_hash);
 	params[0] = w->email[0] != '\0' ? w->email : NULL;
 	params[1] = w->verified ? "true" : "false";
-	params[2] = w->acct_key;
-	params[3] = w->addr_key;
-	params[4] = w->refresh_hash;
+	params[2] = w->addr_key;
+	params[3] = w->refresh_hash;
 	return (db_call(req, ar, "SELECT status, body FROM api.login_finish("
-	    "$1, $2, $3, $4, $5)", 5, params, session_reply));
+	    "$1, $2, $3, $4)", 4, params, session_reply));
 }
 
 /*
@@ -540,7 +562,7 @@ reauth_verify(struct http_request *req, struct api_req *ar)
 		reply_error(req, 404, "user_not_found", "No such user.", NULL);
 		return (KORE_RESULT_OK);
 	}
-	if (throttled(req, db_value(ar, 0, 1)))
+	if (throttled(req, db_value(ar, 0, 1), LOGIN_THROTTLED_MSG))
 		return (KORE_RESULT_OK);
 	(void)kore_strlcpy(w->stored, db_value(ar, 0, 0), sizeof(w->stored));
 	return (pw_task_start(req, ar, reauth_done));

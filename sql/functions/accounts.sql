@@ -9,7 +9,8 @@
 -- auth, content and learning schemas hold tables, so their functions are
 -- only replaced: dropping one there is a line in a new sql/schema/ file.
 
--- Sign-in throttling policy.
+-- Throttling policy: 5 for an account ('acct:'), 20 for a client address
+-- signing in ('addr:') or registering ('reg:'), in 15 minutes.
 CREATE OR REPLACE FUNCTION auth.throttle_limit(p_key text)
 RETURNS int LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE WHEN p_key LIKE 'acct:%' THEN 5 ELSE 20 END;
@@ -127,14 +128,20 @@ RETURNS json LANGUAGE sql STABLE AS $$
 	FROM users u WHERE u.id = p_uid;
 $$;
 
--- The account key of an address, exactly as src/accounts.c makes it for
--- sign-in (session_key_hash("acct", ...)): "acct:" and the first 128 bits,
--- in hex, of the SHA-256 of the address in lower case. lower() under the
--- "C" collation changes ASCII letters only, as the C code's tolower() does.
+-- The key of an address's sign-in budget. An address that names an
+-- account, in any case of any of its letters, has the account's: "acct:"
+-- and its id. It is found as sign-in finds the account, with lower(), which
+-- folds É as it folds E: the budget cannot be multiplied by spelling one
+-- account several ways. Another address has "acct:" and the first 128 bits,
+-- in hex, of the SHA-256 of the address under that same lower(), so it has
+-- one budget however it is written too, and holds no address in clear.
 CREATE OR REPLACE FUNCTION auth.account_key(p_email text)
-RETURNS text LANGUAGE sql IMMUTABLE AS $$
-	SELECT 'acct:' || left(encode(sha256(convert_to(
-	    lower(p_email COLLATE "C"), 'UTF8')), 'hex'), 32);
+RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT coalesce(
+	    (SELECT 'acct:' || u.id FROM users u
+	     WHERE lower(u.email) = lower(p_email)),
+	    'acct:' || left(encode(sha256(convert_to(lower(p_email), 'UTF8')),
+		'hex'), 32));
 $$;
 
 -- The account's budget (login_throttle) used to be checked by
@@ -181,8 +188,59 @@ BEGIN
 END;
 $$;
 
+-- Registration. Its answer says whether an address has an account (409
+-- email_taken), as it must for a learner who already registered; what it
+-- must not be is a way to spend the server's time. So an address already
+-- taken is answered before any password is hashed (api.register_begin),
+-- and such answers count against the client address's budget ('reg:' and
+-- a hash of the address, 20 in 15 minutes): each takes its place when it
+-- starts, under the row lock of auth.throttle_take, so a burst sent at once
+-- gets exactly the budget. A new account costs a hash and no place: an
+-- office behind one NAT address registers a whole training group, and an
+-- account made is in the admins' list for all to see. Once the budget is
+-- spent, every registration from that client waits, new address or not,
+-- so the 429 tells nothing about the address either. docs/security.md,
+-- Registration, says why the 409's speed reveals nothing its words do not.
+CREATE OR REPLACE FUNCTION api.email_taken()
+RETURNS api.reply LANGUAGE sql STABLE AS $$
+	SELECT ROW(409, json_build_object('error', json_build_object(
+	    'code', 'email_taken',
+	    'message', 'An account with this email address already exists.',
+	    'field', 'email'))::text)::api.reply;
+$$;
+
+-- Registration, first step, before the password is hashed: status 200 to
+-- go on, 409 for an address taken, or 429 with the seconds to wait.
+CREATE OR REPLACE FUNCTION api.register_begin(p_email text, p_reg_key text)
+RETURNS TABLE (status int, body text, retry_after int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_wait	int;
+BEGIN
+	IF EXISTS (SELECT 1 FROM users u WHERE lower(u.email) = lower(p_email))
+	THEN
+		v_wait := auth.throttle_take(p_reg_key);
+		IF v_wait = 0 THEN
+			RETURN QUERY SELECT t.status, t.body, 0
+			FROM api.email_taken() t;
+			RETURN;
+		END IF;
+	ELSE
+		v_wait := auth.throttle_wait(p_reg_key);
+		IF v_wait = 0 THEN
+			RETURN QUERY SELECT 200, NULL::text, 0;
+			RETURN;
+		END IF;
+	END IF;
+	RETURN QUERY SELECT 429, NULL::text, v_wait;
+END;
+$$;
+
+-- Registration, second step, with the hash made. An address taken
+-- meanwhile is answered as by the first step, and counted.
 CREATE OR REPLACE FUNCTION api.register(p_email text, p_hash text, p_name text,
-    p_country text, p_profession text, p_organisation text, p_language text)
+    p_country text, p_profession text, p_organisation text, p_language text,
+    p_reg_key text)
 RETURNS api.reply
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -195,20 +253,19 @@ BEGIN
 	ON CONFLICT DO NOTHING
 	RETURNING * INTO u;
 	IF NOT FOUND THEN
-		PERFORM api.refuse(409, 'email_taken',
-		    'An account with this email address already exists.',
-		    'email');
+		PERFORM auth.throttle_fail(p_reg_key);
+		RETURN api.email_taken();
 	END IF;
 	RETURN api.ok(auth.user_json(u), 201);
 END;
 $$;
 
--- Sign-in, first step: check the address's budget, take an attempt from
--- the account's, and return the hash to verify; or, without a hash, how
--- long to wait. An unknown address gets no hash; the server then verifies
--- against a dummy so both cases take the same time.
-CREATE OR REPLACE FUNCTION api.login_lookup(p_email text, p_acct_key text,
-    p_addr_key text)
+-- Sign-in, first step: check the client address's budget, take an attempt
+-- from the account's (auth.account_key), and return the hash to verify;
+-- or, without a hash, how long to wait. An unknown address gets no hash;
+-- the server then verifies against a dummy so both cases take the same
+-- time.
+CREATE OR REPLACE FUNCTION api.login_lookup(p_email text, p_addr_key text)
 RETURNS TABLE (user_id uuid, password_hash text, retry_after int)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -216,7 +273,7 @@ DECLARE
 BEGIN
 	v_wait := auth.throttle_wait(p_addr_key);
 	IF v_wait = 0 THEN
-		v_wait := auth.throttle_take(p_acct_key);
+		v_wait := auth.throttle_take(auth.account_key(p_email));
 	END IF;
 	IF v_wait > 0 THEN
 		RETURN QUERY SELECT NULL::uuid, NULL::text, v_wait;
@@ -233,7 +290,7 @@ $$;
 -- is charged to the address (the account's attempt was counted when it
 -- began); a success clears the account's count and opens a session.
 CREATE OR REPLACE FUNCTION api.login_finish(p_uid uuid, p_ok boolean,
-    p_acct_key text, p_addr_key text, p_refresh_hash bytea)
+    p_addr_key text, p_refresh_hash bytea)
 RETURNS api.reply
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -243,7 +300,8 @@ BEGIN
 		PERFORM auth.throttle_fail(p_addr_key);
 		RETURN ROW(401, NULL)::api.reply;
 	END IF;
-	DELETE FROM login_throttle WHERE key = p_acct_key;
+	DELETE FROM login_throttle
+	WHERE key = (SELECT auth.account_key(email) FROM users WHERE id = p_uid);
 	v_sid := auth.session_open(p_uid, p_refresh_hash);
 	RETURN api.ok(auth.session_json(p_uid, v_sid));
 END;
