@@ -7,6 +7,9 @@ The test build (SG_TEST_HOOKS) says in an x-sg-test-argon2 header how many
 argon2id computations a request ran: the tests count hashes instead of
 timing them. Other builds send no such header."""
 import concurrent.futures
+import contextlib
+import hashlib
+import os
 import threading
 import time
 import uuid
@@ -16,7 +19,7 @@ import psycopg2
 import pytest
 import requests
 
-from conftest import (DATABASE_URL, PASSWORD, Client, lock_waiters, login, new_user, query,
+from conftest import (DATABASE_URL, PASSWORD, ROOT, Client, lock_waiters, login, new_user, query,
                       register, unique_email, url, wait_for)
 from test_accounts import claims_for, signing_key
 
@@ -256,6 +259,31 @@ def test_a_password_check_counts_on_the_same_budget_as_sign_in(db):
                                                   "new_password": "another sound passphrase"})
         assert r.status_code == 403, r.text
     assert login(email.upper(), PASSWORD).status_code == 429
+
+
+def test_the_upgrade_moves_counts_to_the_account_ids(db):
+    """sql/schema/014 moves an account's count from its old key (a hash of
+    the address with ASCII letters in lower case) to its id, so an upgrade
+    gives no account a fresh budget. Run here in a transaction rolled back."""
+    tag = uuid.uuid4().hex[:8]
+    r = register(email=f"Élodie.Moved-{tag}@Example.ORG")
+    assert r.status_code == 201, r.text
+    uid, stored = r.json()["id"], r.json()["email"]
+    ascii_lower = "".join(c.lower() if c.isascii() else c for c in stored)
+    old = "acct:" + hashlib.sha256(ascii_lower.encode()).hexdigest()[:32]
+    migration = open(os.path.join(ROOT, "sql", "schema", "014_throttle_account_ids.sql")).read()
+    with contextlib.closing(psycopg2.connect(DATABASE_URL)) as c:
+        try:
+            with c.cursor() as cur:
+                cur.execute("INSERT INTO login_throttle (key, failures) VALUES (%s, 3)", (old,))
+                cur.execute(migration)
+                cur.execute("SELECT key, failures FROM login_throttle WHERE key IN (%s, %s)",
+                            (old, "acct:" + uid))
+                assert cur.fetchall() == [("acct:" + uid, 3)]
+                cur.execute("SELECT auth.account_key(%s)", (stored.lower(),))
+                assert cur.fetchone() == ("acct:" + uid,)
+        finally:
+            c.rollback()
 
 
 # -- 8. token times out of range --------------------------------------------
