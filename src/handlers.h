@@ -33,6 +33,8 @@ int	admin_audit(struct http_request *, struct api_req *);
 /* courses.c */
 int	catalog_list(struct http_request *, struct api_req *);
 int	course_get(struct http_request *, struct api_req *);
+
+/* media.c */
 int	media_get(struct http_request *, struct api_req *);
 
 /* authoring.c */
