@@ -406,6 +406,7 @@ media_stream_end(struct media_stream *s, int done)
 	c->flags &= ~CONN_IS_BUSY;
 	(void)close(s->fd);
 	kore_free(s);
-	if (done)
+	/* Connection: close (or HTTP/1.0): Kore closes once the queue empties. */
+	if (done && !(c->flags & CONN_CLOSE_EMPTY))
 		http_start_recv(c);
 }
