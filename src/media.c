@@ -132,7 +132,12 @@ media_reply(struct http_request *req, struct api_req *ar)
 		if ((fd = media_open(path, size)) == -1)
 			return (media_fetch(req, ar));	/* a bad copy */
 	} else {
+		/* Another request may have made the copy since media_get looked. */
 		size = PQgetlength(ar->result, 0, 1);
+		if ((fd = media_open(path, size)) != -1) {
+			media_send(req, ctype, fd, size, NULL);
+			return (KORE_RESULT_OK);
+		}
 		if (!media_copy_write(path, db_value(ar, 0, 1), size) ||
 		    (fd = media_open(path, size)) == -1) {
 			media_send(req, ctype, -1, size, db_value(ar, 0, 1));
