@@ -18,6 +18,8 @@
 
 static void	reqctx_free(struct http_request *);
 static void	reply_common_headers(struct http_request *);
+static void	reply_send(struct http_request *, int, const char *,
+		    const char *, const void *, size_t);
 static void	reply_json_headers(struct http_request *);
 static int	query_arg_read(struct http_request *, const char *, char *,
 		    size_t);
@@ -177,6 +179,15 @@ void
 reply_encoded(struct http_request *req, int status, const char *ctype,
     const char *encoding, const void *data, size_t len)
 {
+	reply_send(req, status, ctype, encoding, data, len);
+	access_log(req, status, len);
+}
+
+/* What reply_encoded sends, without the access log line. */
+static void
+reply_send(struct http_request *req, int status, const char *ctype,
+    const char *encoding, const void *data, size_t len)
+{
 	struct api_req	*ar;
 
 	ar = reqctx_get(req);
@@ -194,7 +205,6 @@ reply_encoded(struct http_request *req, int status, const char *ctype,
 	if (ar->vary != NULL)
 		http_response_header(req, "vary", ar->vary);
 	http_response(req, status, data, len);
-	access_log(req, status, len);
 }
 
 /*
@@ -211,7 +221,8 @@ reply_stream_head(struct http_request *req, int status, const char *ctype,
 	(void)snprintf(length, sizeof(length), "%zu", len);
 	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
 	http_response_header(req, "content-length", length);
-	reply_encoded(req, status, ctype, NULL, NULL, 0);
+	reply_send(req, status, ctype, NULL, NULL, 0);
+	access_log(req, status, len);
 }
 
 #define JSON_CTYPE	"application/json; charset=utf-8"
