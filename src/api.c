@@ -34,7 +34,7 @@ static const struct api_route	api_routes[] = {
 	{ POST,	"/api/v1/me/erase",		AUTH_LEARNER,	me_erase },
 	{ GET,	"/api/v1/me/export",		AUTH_LEARNER,	me_export },
 
-	/* Catalog, outlines and media: courses.c */
+	/* Catalog and outlines: courses.c; media: media.c */
 	{ GET,	"/api/v1/courses",		AUTH_PUBLIC,	catalog_list },
 	{ GET,	"/api/v1/courses/:slug",	AUTH_PUBLIC,	course_get },
 	{ GET,	"/api/v1/media/:sha256",	AUTH_PUBLIC,	media_get },
@@ -95,6 +95,8 @@ api_dispatch(struct http_request *req)
 	if (ar->route != NULL)
 		return (api_resume(req, ar));
 
+	if (reply_headers_too_large(req))
+		return (KORE_RESULT_OK);
 	if ((route = api_match(req, ar, &path_known)) == NULL) {
 		if (path_known) {
 			reply_error(req, 405, "method_not_allowed",

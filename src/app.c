@@ -4,7 +4,8 @@
  *
  * Configuration (all optional but DATABASE_URL):
  *   DATABASE_URL      libpq URL or keyword string of the PostgreSQL server
- *   SG_VAR_DIR        where generated secrets live (default ./var)
+ *   SG_VAR_DIR        where generated secrets and the copies of media
+ *                     files (media.c) live (default ./var)
  *   SG_PUBLIC_ORIGIN  the origin browsers use, for CSRF checks
  *                     (default http://127.0.0.1:8888)
  *   SG_JWT_KEYS       signing keys "kid:base64,kid:base64" (first signs);
@@ -63,6 +64,10 @@ KORE_SECCOMP_FILTER("app",
 	KORE_SYSCALL_ALLOW(set_robust_list),
 	/* The test job kinds record their server (jobs_testkinds.c). */
 	KORE_SYSCALL_ALLOW(getppid),
+	/* media.c: its copies of media files on disk, streamed in chunks. */
+	KORE_SYSCALL_ALLOW(mkdir),
+	KORE_SYSCALL_ALLOW(rename),
+	KORE_SYSCALL_ALLOW(pread64),
 	/* Sanitizer runtimes in the test flavor. */
 	KORE_SYSCALL_ALLOW(sched_getaffinity),
 	KORE_SYSCALL_ALLOW(sigaltstack),
@@ -144,6 +149,8 @@ app_init(int state)
 		fatal("the sign-in dummy hash could not be made");
 	if (!pages_init())
 		fatal("the browser pages could not be prepared");
+	/* Kore's connection timers run only when its loop wakes. */
+	conn_timers_start();
 	/* One limit for uploads, here rather than in every conf (platform.h). */
 	http_body_max = HTTP_BODY_MAX;
 

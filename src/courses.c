@@ -1,14 +1,12 @@
 /*
- * The catalog, course outlines and media: what anyone may read.
+ * The catalog and course outlines: what anyone may read (media: media.c).
  *
  * Outlines are stored ready to send (content.outline_refresh builds them
  * when a course changes), so a read is one primary-key lookup; entity tags
  * let a returning reader get a 304 instead of the body. Catalog pages
  * (without search words) and outlines are also kept in the worker for a
  * moment (pubcache.c), so the busiest reads of the platform usually cost
- * no database round trip at all. Media are addressed by their sha256 and
- * never change: cached for a year, served in ranges for video players and
- * resumable downloads.
+ * no database round trip at all.
  */
 
 #include <stdio.h>
@@ -16,12 +14,10 @@
 
 #include "platform.h"
 #include "handlers.h"
-#include "http_parse.h"
 #include "validate.h"
 
 #define CATALOG_CACHE	"public, max-age=30"
 #define OUTLINE_CACHE	"no-cache"
-#define MEDIA_CACHE	"public, max-age=31536000, immutable"
 
 static int	catalog_reply(struct http_request *, struct api_req *);
 static int	outline_reply(struct http_request *, struct api_req *);
@@ -31,7 +27,6 @@ static void	public_reply(struct http_request *, struct api_req *,
 		    const char *, const char *, const char *);
 static void	public_send(struct http_request *,
 		    const struct pubcache_answer *, const char *);
-static int	media_reply(struct http_request *, struct api_req *);
 
 int
 catalog_list(struct http_request *req, struct api_req *ar)
@@ -184,83 +179,4 @@ public_send(struct http_request *req, const struct pubcache_answer *a,
 {
 	if (!reply_cacheable(req, a->etag, cache_control, 1))
 		reply_json_ready(req, 200, a);
-}
-
-int
-media_get(struct http_request *req, struct api_req *ar)
-{
-	const char	*sha, *params[1];
-	char		etag[80];
-	size_t		i;
-
-	sha = api_param(ar, 0);
-	for (i = 0; sha[i] != '\0'; i++) {
-		if (!((sha[i] >= '0' && sha[i] <= '9') ||
-		    (sha[i] >= 'a' && sha[i] <= 'f')))
-			break;
-	}
-	if (i != 64 || sha[i] != '\0') {
-		reply_error(req, 404, "media_not_found", "No such file.", NULL);
-		return (KORE_RESULT_OK);
-	}
-
-	/*
-	 * The address is the content's hash: a client that holds it needs no
-	 * database. Anyone else gets the caching headers only with the file,
-	 * never on a 404.
-	 */
-	(void)snprintf(etag, sizeof(etag), "\"%s\"", sha);
-	if (etag_matches(req, etag)) {
-		(void)reply_cacheable(req, etag, MEDIA_CACHE, 0);
-		return (KORE_RESULT_OK);
-	}
-
-	params[0] = sha;
-	ar->binary = 1;
-	return (db_call(req, ar, "SELECT content_type, bytes FROM "
-	    "api.media_get($1)", 1, params, media_reply));
-}
-
-static int
-media_reply(struct http_request *req, struct api_req *ar)
-{
-	const char	*ctype, *bytes, *hdr;
-	size_t		len, start, end;
-	char		range[96], etag[80];
-	int		r;
-
-	if (db_rows(ar) != 1) {
-		reply_error(req, 404, "media_not_found", "No such file.", NULL);
-		return (KORE_RESULT_OK);
-	}
-	(void)snprintf(etag, sizeof(etag), "\"%s\"", api_param(ar, 0));
-	(void)reply_cacheable(req, etag, MEDIA_CACHE, 0);
-	ctype = db_value(ar, 0, 0);
-	bytes = db_value(ar, 0, 1);
-	len = PQgetlength(ar->result, 0, 1);
-
-	http_response_header(req, "accept-ranges", "bytes");
-	http_response_header(req, "content-security-policy",
-	    "default-src 'none'; sandbox");
-	if (strcmp(ctype, "application/pdf") && strncmp(ctype, "image/", 6))
-		http_response_header(req, "content-disposition", "attachment");
-
-	if (!http_request_header(req, "range", &hdr))
-		hdr = NULL;
-	if ((r = http_parse_range(hdr, len, &start, &end)) == -1) {
-		(void)snprintf(range, sizeof(range), "bytes */%zu", len);
-		http_response_header(req, "content-range", range);
-		reply_encoded(req, 416, NULL, NULL, NULL, 0);
-		return (KORE_RESULT_OK);
-	}
-	if (r == 1) {
-		(void)snprintf(range, sizeof(range), "bytes %zu-%zu/%zu",
-		    start, end, len);
-		http_response_header(req, "content-range", range);
-		reply_encoded(req, 206, ctype, NULL, bytes + start,
-		    end - start + 1);
-		return (KORE_RESULT_OK);
-	}
-	reply_encoded(req, 200, ctype, NULL, bytes, len);
-	return (KORE_RESULT_OK);
 }

@@ -34,6 +34,8 @@ int	admin_jobs(struct http_request *, struct api_req *);
 /* courses.c */
 int	catalog_list(struct http_request *, struct api_req *);
 int	course_get(struct http_request *, struct api_req *);
+
+/* media.c */
 int	media_get(struct http_request *, struct api_req *);
 
 /* authoring.c */

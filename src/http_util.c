@@ -18,6 +18,8 @@
 
 static void	reqctx_free(struct http_request *);
 static void	reply_common_headers(struct http_request *);
+static void	reply_send(struct http_request *, int, const char *,
+		    const char *, const void *, size_t);
 static void	reply_json_headers(struct http_request *);
 static int	query_arg_read(struct http_request *, const char *, char *,
 		    size_t);
@@ -40,6 +42,16 @@ reqctx_get(struct http_request *req)
 	ar = http_state_create(req, sizeof(*ar), reqctx_free);
 	memset(ar, 0, sizeof(*ar));
 	ar->started = kore_time_ms();
+
+	/*
+	 * The request is whole, so no timer of Kore's should run on it. Kore
+	 * 4.1 leaves its header timer armed for a body of Content-Length: 0
+	 * (armed when the previous answer went out, on a kept-alive
+	 * connection), and the request then got a 408, and lost its answer,
+	 * while its database work still ran (issue 20).
+	 */
+	if (req->owner != NULL)
+		req->owner->http_timeout = 0;
 
 	randombytes_buf(rnd, sizeof(rnd));
 	for (i = 0; i < sizeof(rnd); i++)
@@ -167,6 +179,15 @@ void
 reply_encoded(struct http_request *req, int status, const char *ctype,
     const char *encoding, const void *data, size_t len)
 {
+	reply_send(req, status, ctype, encoding, data, len);
+	access_log(req, status, len);
+}
+
+/* What reply_encoded sends, without the access log line. */
+static void
+reply_send(struct http_request *req, int status, const char *ctype,
+    const char *encoding, const void *data, size_t len)
+{
 	struct api_req	*ar;
 
 	ar = reqctx_get(req);
@@ -184,6 +205,23 @@ reply_encoded(struct http_request *req, int status, const char *ctype,
 	if (ar->vary != NULL)
 		http_response_header(req, "vary", ar->vary);
 	http_response(req, status, data, len);
+}
+
+/*
+ * The head of an answer whose len bytes of body the caller queues itself
+ * (media.c streams them): Kore writes a Content-Length only for a body it
+ * is given, so this writes it.
+ */
+void
+reply_stream_head(struct http_request *req, int status, const char *ctype,
+    size_t len)
+{
+	char		length[32];
+
+	(void)snprintf(length, sizeof(length), "%zu", len);
+	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+	http_response_header(req, "content-length", length);
+	reply_send(req, status, ctype, NULL, NULL, 0);
 	access_log(req, status, len);
 }
 
@@ -231,6 +269,55 @@ reply_json(struct http_request *req, int status, json_t *json)
 	}
 	reply_json_text(req, status, text, strlen(text));
 	free(text);
+}
+
+/*
+ * Answers 431 and returns 1 when the request's header block is larger than
+ * HTTP_HEADER_LIMIT. Kore reads the block into a buffer of http_header_max
+ * bytes (the confs set it to twice the limit) and, when that fills, closes
+ * the connection without a word; below that the client hears why.
+ */
+int
+reply_headers_too_large(struct http_request *req)
+{
+	struct http_header	*hdr;
+	size_t			len;
+
+	/* The request line, the Host line and the blank line. */
+	len = strlen(http_method_text(req->method)) + strlen(req->path) +
+	    sizeof(" ? HTTP/1.1\r\n") + strlen(req->host) +
+	    sizeof("Host: \r\n\r\n");
+	if (req->query_string != NULL)
+		len += strlen(req->query_string);
+	TAILQ_FOREACH(hdr, &req->req_headers, list)
+		len += strlen(hdr->header) + strlen(hdr->value) + 4;
+	if (len <= HTTP_HEADER_LIMIT)
+		return (0);
+	reply_error(req, 431, "header_fields_too_large",
+	    "The request's headers are too large.", NULL);
+	return (1);
+}
+
+/*
+ * Kore 4.1 checks its connection timers (header, body, keep-alive) only
+ * when its event loop wakes, and a worker with no request in flight and
+ * no timer of its own sleeps until a socket stirs. Connections that went
+ * quiet (an idle client, one that stopped reading its answer) were then
+ * never timed out: a hundred clients that never read held a gigabyte of
+ * queued answers for as long as they stayed (issue 20). This timer wakes
+ * the loop twice a second; it has nothing else to do.
+ */
+static void
+conn_timers_wake(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+}
+
+void
+conn_timers_start(void)
+{
+	(void)kore_timer_add(conn_timers_wake, 500, NULL, 0);
 }
 
 /* The one error envelope: {"error":{"code","message","field"}}. */

@@ -277,6 +277,8 @@ page_serve(struct http_request *req)
 	struct page_asset	*a;
 	int			shell;
 
+	if (reply_headers_too_large(req))
+		return (KORE_RESULT_OK);
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD) {
 		reply_error(req, 405, "method_not_allowed",
 		    "Pages can only be read.", NULL);

@@ -31,6 +31,8 @@
  */
 #define PACKAGE_UPLOAD_MAX	(50 * 1024 * 1024)
 #define HTTP_BODY_MAX		(PACKAGE_UPLOAD_MAX + 2 * 1024 * 1024)
+/* The largest request header block answered; see reply_headers_too_large. */
+#define HTTP_HEADER_LIMIT	8192
 #define GZIP_MIN_BYTES		860	/* smaller bodies are sent as they are */
 #define DB_NAME			"db"
 #define DB_MAX_PARAMS		16
@@ -131,6 +133,8 @@ void		reply_raw(struct http_request *, int, const char *,
 		    const void *, size_t);
 void		reply_encoded(struct http_request *, int, const char *,
 		    const char *, const void *, size_t);
+void		reply_stream_head(struct http_request *, int, const char *,
+		    size_t);
 void		reply_json(struct http_request *, int, json_t *);
 void		reply_json_text(struct http_request *, int, const char *,
 		    size_t);
@@ -141,6 +145,8 @@ void		reply_error(struct http_request *, int, const char *,
 void		reply_error_with(struct http_request *, int, const char *,
 		    const char *, json_t *);
 void		reply_empty(struct http_request *, int);
+int		reply_headers_too_large(struct http_request *);
+void		conn_timers_start(void);
 int		accepts_gzip(struct http_request *);
 int		gzip_compress(const void *, size_t, u_int8_t **, size_t *);
 json_t		*body_json(struct http_request *, size_t);

@@ -145,3 +145,13 @@ LANGUAGE sql STABLE AS $$
 	SELECT m.content_type, m.bytes FROM media m WHERE m.sha256 = p_sha;
 $$;
 
+-- What a media file is, without its bytes: src/media.c sends the bytes
+-- from its copy on disk once it has one. The length is the bytes' own
+-- (octet_length reads it from the TOAST header, not the value).
+CREATE OR REPLACE FUNCTION api.media_head(p_sha text)
+RETURNS TABLE (content_type text, size int)
+LANGUAGE sql STABLE AS $$
+	SELECT m.content_type, octet_length(m.bytes) FROM media m
+	WHERE m.sha256 = p_sha;
+$$;
+
