@@ -102,6 +102,13 @@ def dump(dsn):
     return "\n".join(keep)
 
 
+def since_split():
+    """How many versioned files came after the split (after 010): an old
+    database gets them as well."""
+    return sum(os.path.basename(f) >= "011" for f in
+               glob.glob(os.path.join(ROOT, "sql", "schema", "[0-9][0-9][0-9]_*.sql")))
+
+
 def old_database(dsn):
     h = subprocess.run([os.path.join(ROOT, "build", "sgctl"), "hash"], input="x y z 1 2 3\n",
                        capture_output=True, text=True, check=True).stdout.strip()
@@ -116,7 +123,7 @@ def test_an_upgraded_database_has_the_schema_of_a_new_one():
         assert rows(old, "SELECT count(*) FROM enrollments") == [(1,)]
         code, out, err = migrate(old)
         assert code == 0, err
-        assert "0 applied, functions re-applied" in out
+        assert f"{since_split()} applied, functions re-applied" in out
         code, _, err = migrate(new)
         assert code == 0, err
         upgraded, fresh = dump(old), dump(new)
@@ -146,6 +153,6 @@ def test_a_database_older_than_the_last_migrations_upgrades_too(tmp_path):
         assert rows(old, "SELECT max(version) FROM schema_migrations") == [("006",)]
         code, out, err = migrate(old)
         assert code == 0, err
-        assert "4 applied, functions re-applied" in out
+        assert f"{4 + since_split()} applied, functions re-applied" in out
         assert migrate(new)[0] == 0
         assert dump(old) == dump(new)
