@@ -298,7 +298,8 @@ $$;
  * now() by the slack at most. So the time credited to a learner,
  * everywhere, is a set of disjoint stretches of real time between their
  * first beat and now() plus the slack: never more than the time since
- * their first beat plus 30 s, however many beats arrive at once. Steady
+ * their first beat plus 30 s, however many beats arrive at once (in one
+ * course, whose first beat may claim 30 s before it, a minute). Steady
  * reading loses nothing: a beat that claims the time since the previous
  * one is credited in full. Beats of one learner queue on the row (one
  * upsert; a beat that claims nothing does not touch it). Returns the
@@ -308,7 +309,8 @@ CREATE OR REPLACE FUNCTION learning.clock_credit(p_uid uuid, p_claim int)
 RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
 	v_claim		interval := make_interval(secs => p_claim);
-	v_slack		interval := make_interval(secs => learning.beat_slack());
+	v_slack		interval :=
+	    make_interval(secs => learning.beat_slack());
 	v_credit	int;
 BEGIN
 	IF p_claim <= 0 THEN
@@ -803,12 +805,14 @@ BEGIN
 		'lessons', coalesce((SELECT json_agg(l.id ORDER BY cl.ord)
 		    FROM learning.course_lessons(c.id) cl
 		    JOIN lessons l ON l.id = cl.lesson_id
-		    WHERE v_open AND NOT EXISTS (SELECT 1 FROM lesson_progress lp
+		    WHERE v_open AND NOT EXISTS (
+			SELECT 1 FROM lesson_progress lp
 			WHERE lp.enrollment_id = e.id AND lp.lesson_id = l.id
 			  AND lp.completed_at IS NOT NULL)), '[]'),
 		'quizzes', coalesce((SELECT json_agg(q.id)
 		    FROM quizzes q WHERE v_open AND q.course_id = c.id
-		      AND q.required AND NOT EXISTS (SELECT 1 FROM quiz_passes qp
+		      AND q.required AND NOT EXISTS (
+			SELECT 1 FROM quiz_passes qp
 			WHERE qp.quiz_id = q.id AND qp.enrollment_id = e.id)),
 		    '[]'))));
 END;
@@ -864,7 +868,8 @@ BEGIN
 		FROM r
 		LEFT JOIN users u ON lower(u.email) = lower(r.email)
 		    AND u.erased_at IS NULL AND u.disabled_at IS NULL
-		LEFT JOIN courses c ON c.slug = r.slug AND c.status = 'published'
+		LEFT JOIN courses c ON c.slug = r.slug
+		    AND c.status = 'published'
 		LEFT JOIN enrollments e ON e.user_id = u.id
 		    AND e.course_id = c.id),
 	-- Each person's first row for a course asks for a seat.

@@ -9,7 +9,8 @@
 -- that credits time, so existing learners need no data move.
 
 CREATE TABLE learner_clocks (
-	user_id		uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+	user_id		uuid PRIMARY KEY REFERENCES users (id)
+	    ON DELETE CASCADE,
 	credited_until	timestamptz NOT NULL,
 	-- What the last beat credited: the upsert's answer.
 	credit		int NOT NULL

@@ -50,18 +50,23 @@ def test_beats_racing_an_upload_that_removes_their_lesson_never_fail(db, instruc
     for _ in range(30):
         r = upload(instructor, slug, both)
         assert r.status_code == 200, r.text
-        b = [l["id"] for l in lessons_of(slug) if l["key"] == "b"][0]
+        a, b = [l["id"] for l in lessons_of(slug)]
         started = threading.Barrier(7)
 
         def beats():
             seen = []
             started.wait()
-            # Until the lesson is gone, and a few more after.
+            # Until the lesson is gone, and a few more after. A beat of
+            # lesson a in between makes each beat of b point the
+            # enrollment's last lesson at b again, so that every one
+            # writes a reference to b (a first beat of a lesson does too).
             for _ in range(60):
                 r = beat(learner, b, delta=1)
                 seen.append((r.status_code, r.json()))
                 if sum(s == 404 for s, _ in seen) >= 3:
                     break
+                r = beat(learner, a, delta=1)
+                assert r.status_code == 200, r.text
             return seen
 
         with concurrent.futures.ThreadPoolExecutor(6) as pool:
@@ -121,6 +126,27 @@ def test_parallel_beats_cannot_credit_more_than_the_wall_clock(db, instructor, l
     more = sum(r.json()["credited"] for r in answers)
     assert credited + more == learner_time(db, learner)
     assert credited + more <= 30 + time.monotonic() - start, (credited, more)
+
+
+def test_a_burst_after_a_pause_credits_at_most_a_minute(db, instructor, learner):
+    """A learner back after an hour away (their clock an hour behind)
+    beats every lesson of a new course at once: the pause is not credit to
+    spend. A first beat may claim the 30 s before it, and the clock runs
+    30 s ahead at most: a minute, not the lessons' 30 s each."""
+    old, new = course_of(instructor, ["a"]), course_of(instructor, [f"l{i}" for i in range(20)])
+    for slug in (old, new):
+        assert enroll(learner, slug).status_code == 201
+    assert beat(learner, lessons_of(old)[0]["id"], delta=10).json()["credited"] == 10
+    query(db, "UPDATE learner_clocks SET credited_until = credited_until - interval '1 hour' "
+              "WHERE user_id = %s", learner.user_id)
+    lessons = [l["id"] for l in lessons_of(new)]
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda l: beat(learner, l, delta=86400), lessons))
+    assert [r.status_code for r in answers] == [200] * 20
+    credited = sum(r.json()["credited"] for r in answers)
+    assert 30 <= credited <= 60 + time.monotonic() - start, credited
+    assert learner_time(db, learner) == 10 + credited
 
 
 def test_one_reader_is_credited_what_they_read(db, instructor, learner):
