@@ -2,14 +2,16 @@
 module upload (1), reading time counted many times over (5), draft titles in
 a learner's progress (9) and the quadratic bulk enrollment import (11)."""
 import concurrent.futures
+import contextlib
 import json
 import threading
 import time
 import uuid
 
 import psycopg2
+import pytest
 
-from conftest import DATABASE_URL, new_user, query
+from conftest import DATABASE_URL, EMBEDDED, new_user, query
 from courses import (beat, enroll, example_files, lessons_of, make_zip, manifest, new_course,
                      upload, with_manifest)
 
@@ -263,6 +265,42 @@ def test_ten_thousand_rows_import_in_under_two_seconds(db, admin, instructor):
                      "WHERE c.slug = ANY (%s) AND e.source = 'admin'", slugs)[0][0] == 10000
     print(f"10,000 rows imported in {took:.2f} s")
     assert took < 2.0, took
+
+
+def import_work(db, admin, rows):
+    """api.admin_enroll_bulk called on rows in a transaction that is rolled
+    back: its status and how many times it called a function (counted by
+    PostgreSQL's track_functions), the work that a row-by-row import
+    repeats for each row."""
+    sid = query(db, "SELECT id FROM sessions WHERE user_id = %s AND revoked_at IS NULL "
+                    "ORDER BY created_at DESC LIMIT 1", admin.user_id)[0][0]
+    with contextlib.closing(psycopg2.connect(DATABASE_URL)) as c, c.cursor() as cur:
+        try:
+            cur.execute("SET LOCAL track_functions = 'all'")
+        except psycopg2.Error as e:
+            if EMBEDDED:
+                pytest.fail(f"the private cluster's user must be a superuser: {e}")
+            pytest.skip(f"the DATABASE_URL user may not set track_functions: {e}")
+        cur.execute("SELECT status FROM api.admin_enroll_bulk(%s, %s, %s, 'test')",
+                    (admin.user_id, sid, json.dumps(rows)))
+        status = cur.fetchone()[0]
+        cur.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions")
+        calls = cur.fetchone()[0]
+        c.rollback()
+    return status, calls
+
+
+def test_import_work_does_not_grow_with_the_rows(db, admin, instructor):
+    """Linear by construction, counted rather than timed: twice the rows
+    make no more function calls (the loop before called learning.enroll
+    once a row), so the rows are handled by the statements' joins alone."""
+    slug = course_of(instructor, ["a"])
+    emails = bulk_users(db, 2000)
+    rows = [{"line": i + 2, "email": e, "course": slug} for i, e in enumerate(emails)]
+    small, large = import_work(db, admin, rows[:1000]), import_work(db, admin, rows)
+    print("function calls:", small, large)
+    assert small[0] == large[0] == 200
+    assert small[1] == large[1] < 50, (small, large)
 
 
 def test_import_results_keep_their_meaning_row_by_row(db, admin, instructor):
