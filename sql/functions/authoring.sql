@@ -103,6 +103,8 @@ BEGIN
 		    captions_sha256 = EXCLUDED.captions_sha256,
 		    attachments = EXCLUDED.attachments, updated_at = now();
 	END LOOP;
+	-- Beats of lessons about to go finish first, or find them gone.
+	PERFORM learning.enrollments_lock(p_course);
 	DELETE FROM lessons WHERE module_id = v_mod.id AND key <> ALL (v_keys);
 
 	IF p_doc->'quiz' IS NULL OR jsonb_typeof(p_doc->'quiz') = 'null' THEN
@@ -298,6 +300,7 @@ DECLARE
 	c	courses := content.course_for_edit(p_uid, p_sid, p_slug);
 	v_pos	int;
 BEGIN
+	PERFORM learning.enrollments_lock(c.id);
 	DELETE FROM modules WHERE course_id = c.id AND key = p_key
 	RETURNING position INTO v_pos;
 	IF NOT FOUND THEN
