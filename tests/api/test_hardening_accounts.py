@@ -262,7 +262,7 @@ def test_a_password_check_counts_on_the_same_budget_as_sign_in(db):
 
 
 def test_the_upgrade_moves_counts_to_the_account_ids(db):
-    """sql/schema/014 moves an account's count from its old key (a hash of
+    """sql/schema/012 moves an account's count from its old key (a hash of
     the address with ASCII letters in lower case) to its id, so an upgrade
     gives no account a fresh budget. Run here in a transaction rolled back."""
     tag = uuid.uuid4().hex[:8]
@@ -271,7 +271,7 @@ def test_the_upgrade_moves_counts_to_the_account_ids(db):
     uid, stored = r.json()["id"], r.json()["email"]
     ascii_lower = "".join(c.lower() if c.isascii() else c for c in stored)
     old = "acct:" + hashlib.sha256(ascii_lower.encode()).hexdigest()[:32]
-    migration = open(os.path.join(ROOT, "sql", "schema", "014_throttle_account_ids.sql")).read()
+    migration = open(os.path.join(ROOT, "sql", "schema", "012_throttle_account_ids.sql")).read()
     with contextlib.closing(psycopg2.connect(DATABASE_URL)) as c:
         try:
             with c.cursor() as cur:
