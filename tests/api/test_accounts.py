@@ -5,7 +5,6 @@ import glob
 import json
 import os
 import re
-import statistics
 import threading
 import time
 import uuid
@@ -159,14 +158,16 @@ def test_unknown_email_and_wrong_password_answer_alike(learner):
 
 
 def test_unknown_email_costs_a_password_verification(learner):
-    """Both paths run argon2id: neither answers in a fraction of the other."""
-    def timed(email):
-        t = time.monotonic()
-        login(email, "nope nope nope")
-        return time.monotonic() - t
-    wrong = statistics.median(timed(learner.email) for _ in range(3))
-    unknown = statistics.median(timed(unique_email("ghost")) for _ in range(3))
-    assert 0.4 < unknown / wrong < 2.5, (wrong, unknown)
+    """Both paths run one argon2id verification: an unknown address is checked
+    against the dummy hash, so neither answer is cheaper than the other. The
+    test build counts the computations in x-sg-test-argon2 (SG_TEST_HOOKS), so
+    this is counted, not timed."""
+    wrong = login(learner.email, "nope nope nope")
+    unknown = login(unique_email("ghost"), "nope nope nope")
+    assert wrong.status_code == unknown.status_code == 401, (wrong.text, unknown.text)
+    assert wrong.json() == unknown.json()
+    assert wrong.headers.get("x-sg-test-argon2") == "1"
+    assert unknown.headers.get("x-sg-test-argon2") == "1"
 
 
 def test_parallel_wrong_passwords_get_no_more_than_the_limit(db, learner):
