@@ -23,6 +23,7 @@ import json
 import os
 import re
 import socket
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -343,10 +344,13 @@ def world():
                   "id": target.user_id if "/users/" in path else w["lesson"]}
         w["params"][path] = {n: values[n] for n in re.findall(r"\{(\w+)\}", path)}
     w["workers"] = workers()
+    started = time.monotonic()
     yield w
     spent(w)
     summary = (f"hostile: {len(STATS['cases'])} operation x role pairs, "
-               f"{STATS['requests']} requests ({STATS.get('kore_bare', 0)} refused bare by Kore), answers {sorted(STATS['statuses'].items())}")
+               f"{STATS['requests']} requests in {time.monotonic() - started:.0f} s "
+               f"({STATS.get('kore_bare', 0)} refused bare by Kore: "
+               f"{sorted(STATS.get('bare_kinds', ()))}), answers {sorted(STATS['statuses'].items())}")
     print("\n" + summary)
     with open(os.path.join(os.environ.get("SG_OUT", "/tmp"), "hostile.txt"), "w") as f:
         f.write(summary + "\n")
@@ -394,6 +398,7 @@ def check(op, method, path, case, status, headers, body):
         return
     if case.startswith(KORE_BARE_PREFIXES) and status == 400 and not body:
         STATS["kore_bare"] = STATS.get("kore_bare", 0) + 1
+        STATS.setdefault("bare_kinds", set()).add(case)
         return
     # Outside /api/ an unknown path is the site's HTML 404 page.
     if case.startswith("raw-path-") and not path.startswith("/api/") and status == 404:
