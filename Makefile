@@ -27,7 +27,8 @@ endif
 export SG_VAR_DIR := $(VAR)
 
 .PHONY: all run test deps deps-all db db-stop migrate seed keys build \
-	test-unit test-api test-e2e bench bench-soak clean lint
+	test-unit test-api test-e2e test-fuzz fuzz fuzz-harnesses bench \
+	bench-soak clean lint
 
 all: build
 
@@ -80,7 +81,10 @@ test: deps-all
 	@$(TEST_DB) EMBEDDED=$(EMBEDDED) scripts/run-tests
 
 test-unit: $(SGCTL)
-	@scripts/run-tests unit
+	@scripts/run-tests unit fuzz
+
+test-fuzz:
+	@scripts/run-tests fuzz
 
 test-api: db keys $(SGCTL) build/test/app.so
 	@$(TEST_DB) EMBEDDED=$(EMBEDDED) scripts/run-tests api
@@ -112,6 +116,7 @@ UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter
 UNIT_LIBS_csv := src/validate.c -ljansson
 UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson
 UNIT_LIBS_password := src/validate.c
+UNIT_LIBS_jwt_header := -ljansson
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests
@@ -120,6 +125,49 @@ unit-tests: $(UNIT_TESTS)
 build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.h)
 	@mkdir -p build/unit
 	cc $(UNIT_CFLAGS) -o $@ $< src/$*.c $(UNIT_LIBS_$*) -lcmocka -lsodium
+
+# Fuzzing ----------------------------------------------------------------------
+# tests/fuzz/fuzz_X.c is a libFuzzer harness over pure modules of src/
+# (clang's -fsanitize=fuzzer, with ASan and UBSan), its seed corpus in
+# tests/fuzz/corpus/X/. make test replays each corpus (scripts/run-tests,
+# suite "fuzz"); make fuzz runs each harness FUZZ_SECONDS (default 60),
+# keeping what it finds in build/fuzz/work/X and any crash in
+# build/fuzz/artifacts/: a crash worth keeping goes into the corpus with
+# its fix.
+FUZZ_SECONDS	?= 60
+FUZZ_CFLAGS	:= -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
+	-Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Isrc
+FUZZ_LIBS_validate	:= src/validate.c
+FUZZ_LIBS_jsonpath	:= src/jsonpath.c src/validate.c -ljansson
+FUZZ_LIBS_csv		:= src/csv.c src/validate.c -ljansson
+FUZZ_LIBS_route_match	:= src/route_match.c
+FUZZ_LIBS_http_parse	:= src/http_parse.c
+FUZZ_LIBS_package	:= src/package.c $(PACKAGE_DEPS) -lzip -lcmark \
+	-ljansson -lsodium
+FUZZ_LIBS_markdown	:= $(FUZZ_LIBS_package)
+FUZZ_LIBS_token		:= src/jwt_header.c -ljwt -ljansson -lsodium
+FUZZ_HARNESSES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz-harnesses: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*.c src/*.h)
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBS_$*)
+
+fuzz: fuzz-harnesses
+	@for h in $(FUZZ_HARNESSES); do \
+		mkdir -p build/fuzz/work/$$h build/fuzz/artifacts; \
+		echo "== fuzz $$h ($(FUZZ_SECONDS) s)"; \
+		build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
+		    -artifact_prefix=build/fuzz/artifacts/$$h- -print_final_stats=1 \
+		    build/fuzz/work/$$h tests/fuzz/corpus/$$h 2>build/fuzz/$$h.log; \
+		rc=$$?; grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' \
+		    build/fuzz/$$h.log | tail -2; \
+		echo "corpus: $$(ls tests/fuzz/corpus/$$h | wc -l) seeds, \
+		$$(ls build/fuzz/work/$$h | wc -l) found"; \
+		[ $$rc -eq 0 ] || { tail -40 build/fuzz/$$h.log; exit 1; }; \
+	done
 
 # Benchmarks ------------------------------------------------------------------
 # make bench: throughput and latency of the main routes next to a bare Kore

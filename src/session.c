@@ -29,6 +29,7 @@
 
 #include "platform.h"
 #include "handlers.h"
+#include "jwt_header.h"
 #include "session.h"
 #include "token_time.h"
 #include "validate.h"
@@ -36,7 +37,6 @@
 #define JWT_KEYS_MAX		8
 #define JWT_KEY_MAX		64
 #define JWT_KID_MAX		32
-#define JWT_HEADER_MAX		512
 #define CLOCK_SKEW		30
 
 struct jwt_key {
@@ -226,36 +226,19 @@ session_access_token(const char *uid, const char *sid, const char *role)
 }
 
 /*
- * Reads the header with jansson before libjwt touches the token: the
+ * Reads the header before libjwt touches the token (jwt_header.c): the
  * algorithm must be HS256 and the kid one of ours, or the token is refused.
  */
 static int
 token_verify(const char *token, struct session *s)
 {
 	const struct jwt_key	*k;
-	const char		*dot, *alg, *kid;
-	u_int8_t		hdr[JWT_HEADER_MAX];
-	size_t			hdrlen;
-	json_t			*json;
+	char			kid[JWT_KID_MAX];
 	jwt_t			*jwt;
 	int			ok;
 
-	if ((dot = strchr(token, '.')) == NULL ||
-	    (size_t)(dot - token) >= sizeof(hdr) * 4 / 3)
-		return (0);
-	if (sodium_base642bin(hdr, sizeof(hdr) - 1, token, dot - token, NULL,
-	    &hdrlen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		return (0);
-
-	if ((json = json_loadb((const char *)hdr, hdrlen, 0, NULL)) == NULL)
-		return (0);
-	alg = json_string_value(json_object_get(json, "alg"));
-	kid = json_string_value(json_object_get(json, "kid"));
-	k = NULL;
-	if (alg != NULL && !strcmp(alg, "HS256") && kid != NULL)
-		k = key_lookup(kid);
-	json_decref(json);
-	if (k == NULL)
+	if (!jwt_header_kid(token, kid, sizeof(kid)) ||
+	    (k = key_lookup(kid)) == NULL)
 		return (0);
 
 	if (jwt_decode(&jwt, token, k->key, k->len) != 0)

@@ -1,0 +1,243 @@
+"""Object-level authorisation: who may touch which course, lesson and account.
+
+Five actors: two learners (L1, L2), two instructors (I1, I2) and an admin
+(A). I1 owns course C1 and the draft D1, I2 owns C2; L1 is enrolled in C1,
+L2 in C2. Every route of docs/openapi.yaml with an id in its path is called
+by each actor with each object's id, and the answer must be the one the
+table below gives: the table is the specification. A route with an id that
+the table does not name fails test_every_route_with_an_id_is_in_the_table,
+so a new route must come with its row.
+
+Calls that would change what the other cells see are made so that they
+cannot: the bodies are refused by validation once authorisation passed
+(an owner's answer is then 404 or 422, a stranger's 403), or they change
+nothing (a summary set to the same text, an account enabled again).
+"""
+import os
+import re
+import uuid
+
+import pytest
+import yaml
+
+import courses
+from conftest import ROOT, query
+from test_hostile import make_user
+
+SPEC = yaml.safe_load(open(os.path.join(ROOT, "docs", "openapi.yaml")))
+ACTORS = ("L1", "L2", "I1", "I2", "A")
+NOBODY = f"nobody-{uuid.uuid4().hex[:8]}@example.org"
+
+# (method, path) -> {object: "status for L1 L2 I1 I2 A"}.
+# Objects: C1, C2 (published courses of I1 and I2), D1 (I1's draft), the
+# lessons of each (lesson:X), the accounts (user:X), a module of each
+# course (module:X), a module key no course has (module:none).
+TABLE = {
+    ("get", "/api/v1/courses/{slug}"): {
+        # The catalog is public; a draft is not in it, not even for its owner.
+        "C1": "200 200 200 200 200",
+        "C2": "200 200 200 200 200",
+        "D1": "404 404 404 404 404",
+    },
+    ("post", "/api/v1/courses/{slug}/enrollment"): {
+        # Only a draft: enrolling in a published course is open to anyone
+        # signed in, and would change the lesson cells.
+        "D1": "404 404 404 404 404",
+    },
+    ("delete", "/api/v1/courses/{slug}/enrollment"): {
+        # One's own enrollment only: an enrollment one does not have is 404.
+        "D1": "404 404 404 404 404",
+    },
+    ("get", "/api/v1/courses/{slug}/progress"): {
+        "C1": "200 404 404 404 404",
+        "C2": "404 200 404 404 404",
+        "D1": "404 404 404 404 404",
+    },
+    ("get", "/api/v1/lessons/{id}"): {
+        # The course's instructors and admins read its lessons as they
+        # preview them, enrolled or not, draft or not; another instructor
+        # is a learner there (403 not_enrolled), and a draft's lesson is
+        # not there at all for those who may not preview it.
+        "lesson:C1": "200 403 200 403 200",
+        "lesson:C2": "403 200 403 200 200",
+        "lesson:D1": "404 404 200 404 200",
+    },
+    ("put", "/api/v1/lessons/{id}/progress"): {
+        "lesson:C1": "200 403 403 403 403",
+        "lesson:C2": "403 200 403 403 403",
+        # Progress is a learner's, and needs an enrollment: those who
+        # may see the draft's lesson are told they are not enrolled.
+        "lesson:D1": "404 404 403 404 403",
+    },
+    ("patch", "/api/v1/instructor/courses/{slug}"): {
+        "C1": "403 403 200 403 200",
+        "C2": "403 403 403 200 200",
+        "D1": "403 403 200 403 200",
+    },
+    ("post", "/api/v1/instructor/courses/{slug}/publish"): {
+        # Published already: publishing again changes nothing.
+        "C1": "403 403 200 403 200",
+        "C2": "403 403 403 200 200",
+    },
+    ("post", "/api/v1/instructor/courses/{slug}/unpublish"): {
+        # A draft already.
+        "D1": "403 403 200 403 200",
+    },
+    ("get", "/api/v1/instructor/courses/{slug}/preview"): {
+        "C1": "403 403 200 403 200",
+        "C2": "403 403 403 200 200",
+        "D1": "403 403 200 403 200",
+    },
+    ("post", "/api/v1/instructor/courses/{slug}/instructors"): {
+        # An address nobody has: the owner learns that (422, field email),
+        # a stranger learns nothing (403).
+        "C1": "403 403 422 403 422",
+        "C2": "403 403 403 422 422",
+        "D1": "403 403 422 403 422",
+    },
+    ("post", "/api/v1/instructor/courses/{slug}/modules"): {
+        # Not a zip: the owner gets the importer's 422, a stranger 403.
+        "C1": "403 403 422 403 422",
+        "C2": "403 403 403 422 422",
+        "D1": "403 403 422 403 422",
+    },
+    ("put", "/api/v1/instructor/courses/{slug}/modules/order"): {
+        # No keys: not every module of the course, 422 for the owner.
+        "C1": "403 403 422 403 422",
+        "C2": "403 403 403 422 422",
+        "D1": "403 403 422 403 422",
+    },
+    ("delete", "/api/v1/instructor/courses/{slug}/modules/{key}"): {
+        # Another course's module, or none: 404 to those who may look.
+        "C1/module:none": "403 403 404 403 404",
+        "C1/module:C2": "403 403 404 403 404",
+        "C2/module:none": "403 403 403 404 404",
+        "C2/module:C1": "403 403 403 404 404",
+    },
+    ("patch", "/api/v1/admin/users/{id}"): {
+        "user:L1": "403 403 403 403 200",
+        "user:L2": "403 403 403 403 200",
+        "user:I1": "403 403 403 403 200",
+        "user:I2": "403 403 403 403 200",
+    },
+}
+# Media are addressed by their content and public, like the catalog.
+MEDIA = ("get", "/api/v1/media/{sha256}")
+
+BODIES = {
+    ("put", "/api/v1/lessons/{id}/progress"):
+        {"position": 0.1, "time_spent_delta": 0, "completed": False},
+    ("patch", "/api/v1/instructor/courses/{slug}"):
+        {"summary": "First steps when a child goes missing."},
+    ("post", "/api/v1/instructor/courses/{slug}/instructors"): {"email": NOBODY},
+    ("put", "/api/v1/instructor/courses/{slug}/modules/order"): {"keys": []},
+    ("patch", "/api/v1/admin/users/{id}"): {"disabled": False},
+}
+
+
+def routes_with_ids():
+    out = set()
+    for path, item in SPEC["paths"].items():
+        for method in item:
+            if method in ("get", "put", "post", "patch", "delete") and "{" in path:
+                out.add((method, path))
+    return out
+
+
+@pytest.fixture(scope="module")
+def world():
+    import psycopg2
+    from conftest import DATABASE_URL
+    db = psycopg2.connect(DATABASE_URL)
+    db.autocommit = True
+    who = {"L1": make_user(db, "learner"), "L2": make_user(db, "learner"),
+           "I1": make_user(db, "instructor"), "I2": make_user(db, "instructor"),
+           "A": make_user(db, "admin")}
+    c1 = courses.published_course(who["I1"])
+    # C2's module has a key of its own, so that C1's key named on C2 is
+    # another course's module, not a namesake.
+    files = courses.example_files()
+    m = courses.manifest(files)
+    m["key"] = "c2-module"
+    c2 = courses.published_course(who["I2"], courses.with_manifest(files, m))
+    d1 = courses.new_course(who["I1"])
+    r = courses.upload(who["I1"], d1, courses.make_zip(courses.example_files()))
+    assert r.status_code == 201, r.text
+    assert courses.enroll(who["L1"], c1).status_code == 201
+    assert courses.enroll(who["L2"], c2).status_code == 201
+
+    def module_key(slug):
+        return query(db, "SELECT m.key FROM modules m JOIN courses c ON c.id = m.course_id "
+                         "WHERE c.slug = %s ORDER BY m.position LIMIT 1", slug)[0][0]
+
+    ids = {"C1": c1, "C2": c2, "D1": d1}
+    for k, slug in list(ids.items()):
+        ids["lesson:" + k] = lesson_of(db, slug)
+        ids["module:" + k] = module_key(slug)
+    ids["module:none"] = "no-such-module"
+    for k in ACTORS:
+        ids["user:" + k] = who[k].user_id
+    ids["media"] = query(db, "SELECT sha256 FROM media LIMIT 1")[0][0]
+    yield who, ids, db
+    db.close()
+
+
+def lesson_of(db, slug):
+    return query(db, "SELECT l.id::text FROM lessons l JOIN modules m ON m.id = l.module_id "
+                     "JOIN courses c ON c.id = m.course_id WHERE c.slug = %s "
+                     "ORDER BY m.position, l.position LIMIT 1", slug)[0][0]
+
+
+def target(path, obj, ids):
+    parts = obj.split("/")
+    values = {}
+    for p in parts:
+        if p.startswith("module:"):
+            values["key"] = ids[p]
+        elif p.startswith("lesson:") or p.startswith("user:"):
+            values["id"] = ids[p]
+        else:
+            values["slug"] = ids[p]
+    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+
+
+def call(client, method, path, obj, ids):
+    key = (method, path)
+    kw = {}
+    if key in BODIES:
+        kw["json"] = BODIES[key]
+    if path.endswith("/progress") and method == "put":
+        kw["headers"] = {"Idempotency-Key": str(uuid.uuid4())}
+    if path.endswith("/modules") and method == "post":
+        kw["files"] = {"package": ("module.zip", b"not a zip", "application/zip")}
+    return getattr(client, method)(target(path, obj, ids), **kw)
+
+
+def test_every_route_with_an_id_is_in_the_table():
+    assert routes_with_ids() == set(TABLE) | {MEDIA}
+
+
+CELLS = [(m, p, obj, actor, int(row.split()[i]))
+         for (m, p), objs in TABLE.items() for obj, row in objs.items()
+         for i, actor in enumerate(ACTORS)]
+
+
+@pytest.mark.parametrize("method,path,obj", sorted({(m, p, o) for m, p, o, _, _ in CELLS}))
+def test_object_access(world, method, path, obj):
+    who, ids, _ = world
+    got, want = {}, {}
+    for m, p, o, actor, status in CELLS:
+        if (m, p, o) != (method, path, obj):
+            continue
+        r = call(who[actor], method, path, obj, ids)
+        got[actor], want[actor] = r.status_code, status
+        if r.status_code >= 400:
+            assert "error" in r.json(), r.text
+    assert got == want, f"{method.upper()} {path} on {obj}"
+
+
+def test_media_are_public(world):
+    who, ids, _ = world
+    for actor in ACTORS:
+        r = who[actor].get(f"/api/v1/media/{ids['media']}")
+        assert r.status_code == 200, (actor, r.status_code)
