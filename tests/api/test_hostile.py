@@ -364,11 +364,11 @@ def workers():
 
 
 def spent(w):
-    """Clears the sign-in budgets this module spent (its accounts', and the
-    address's: every test signs in from 127.0.0.1)."""
+    """Clears the sign-in and registration budgets this module spent (its
+    accounts', and the address's: every test comes from 127.0.0.1)."""
     emails = [c.email for c in w["clients"].values()] + [w["target"].email]
     query(w["db"], "DELETE FROM login_throttle WHERE key LIKE 'addr:%%' "
-                   "OR key = ANY (SELECT auth.account_key(e) FROM unnest(%s::text[]) e)",
+                   "OR key LIKE 'reg:%%' OR key = ANY (SELECT auth.account_key(e) FROM unnest(%s::text[]) e)",
           emails)
 
 
