@@ -4,6 +4,7 @@ scripts/run-tests starts the real server (test flavor, with sanitizers) on
 SG_BASE_URL against the test database in DATABASE_URL; these fixtures talk
 to both. Each test makes its own accounts, so tests do not depend on order.
 """
+import concurrent.futures
 import contextlib
 import os
 import subprocess
@@ -58,6 +59,32 @@ def lock_waiters(db, fragment):
         db, "SELECT pg_blocking_pids(pid) FROM pg_stat_activity "
             "WHERE wait_event_type = 'Lock' AND query LIKE %s AND pid <> pg_backend_pid()",
         "%" + fragment + "%")]
+
+
+def race_held_at_rows(db, user_ids, calls, function):
+    """Runs calls (functions of no argument) at once, each sent to the
+    database, while this test holds the rows of user_ids locked: once every
+    call waits on those locks inside function, the locks go and the calls
+    race. Returns their results, sorted. No call may finish before."""
+    hold = psycopg2.connect(DATABASE_URL)
+    try:
+        with hold.cursor() as cur:
+            cur.execute("SELECT 1 FROM users WHERE id = ANY(%s::uuid[]) FOR UPDATE",
+                        (list(user_ids),))
+        with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
+            pending = [pool.submit(call) for call in calls]
+
+            def all_held():
+                if len(lock_waiters(db, function)) >= len(calls):
+                    return True
+                assert not any(f.done() for f in pending), [f.result() for f in pending]
+                return False
+
+            wait_for(all_held, f"every call to wait inside {function}")
+            hold.commit()
+            return sorted(f.result() for f in pending)
+    finally:
+        hold.close()
 
 
 def unique_email(tag="user"):

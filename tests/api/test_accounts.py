@@ -10,12 +10,11 @@ import time
 import uuid
 
 import jwt as pyjwt
-import psycopg2
 import pytest
 import requests
 
-from conftest import (BASE, DATABASE_URL, PASSWORD, ROOT, Client, lock_waiters, login,
-                      new_user, query, register, unique_email, url, wait_for)
+from conftest import (BASE, PASSWORD, ROOT, Client, login, new_user, query,
+                      race_held_at_rows, register, unique_email, url, wait_for)
 from courses import (beat, enroll, lessons_of, no_quiz_files, published_course,
                      record_quiz_pass)
 
@@ -527,29 +526,15 @@ def test_two_last_admins_erasing_at_once_leave_one(db):
     last admin."""
     a, b = new_user(db, "admin"), new_user(db, "admin")
     away = other_admins_away(db, [a.user_id, b.user_id])
-    hold = psycopg2.connect(DATABASE_URL)
     try:
-        with hold.cursor() as cur:
-            cur.execute("SELECT 1 FROM users WHERE id IN (%s, %s) FOR UPDATE",
-                        (a.user_id, b.user_id))
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            pending = [pool.submit(lambda c: erase(c).status_code, c) for c in (a, b)]
-
-            def both_held():
-                if len(lock_waiters(db, "api.me_delete")) >= 2:
-                    return True
-                assert not any(f.done() for f in pending), [f.result() for f in pending]
-                return False
-
-            wait_for(both_held, "the erasures to reach the database")
-            hold.commit()
-            codes = sorted(f.result() for f in pending)
+        codes = race_held_at_rows(db, [a.user_id, b.user_id],
+                                  [lambda: erase(a).status_code, lambda: erase(b).status_code],
+                                  "api.me_delete")
         assert codes == [204, 409], codes
         left = query(db, "SELECT count(*) FROM users WHERE id IN (%s, %s) AND role = 'admin' "
                          "AND erased_at IS NULL", a.user_id, b.user_id)[0][0]
         assert left == 1
     finally:
-        hold.close()
         query(db, "UPDATE users SET role = 'admin' WHERE id = ANY(%s::uuid[])", away)
 
 

@@ -19,8 +19,8 @@ import psycopg2
 import pytest
 import requests
 
-from conftest import (DATABASE_URL, PASSWORD, ROOT, Client, lock_waiters, login, new_user, query,
-                      register, unique_email, url, wait_for)
+from conftest import (DATABASE_URL, PASSWORD, ROOT, Client, login, new_user, query,
+                      race_held_at_rows, register, unique_email, url)
 from test_accounts import claims_for, signing_key
 
 ARGON2 = "x-sg-test-argon2"
@@ -153,26 +153,12 @@ def test_two_last_admins_changing_each_other_at_once_leave_one(db, change):
     its author no longer an active admin."""
     a, b = new_user(db, "admin"), new_user(db, "admin")
     away = other_admins_away(db, [a.user_id, b.user_id])
-    hold = psycopg2.connect(DATABASE_URL)
     try:
-        with hold.cursor() as cur:
-            cur.execute("SELECT 1 FROM users WHERE id IN (%s, %s) FOR UPDATE",
-                        (a.user_id, b.user_id))
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            pending = [pool.submit(patch_user, a, b, change),
-                       pool.submit(patch_user, b, a, change)]
-
-            def both_held():
-                if len(lock_waiters(db, "api.admin_user_patch")) >= 2:
-                    return True
-                assert not any(f.done() for f in pending), [f.result() for f in pending]
-                return False
-
-            wait_for(both_held, "both changes to reach the database")
-            hold.commit()
-            results = sorted(f.result() for f in pending)
+        results = race_held_at_rows(db, [a.user_id, b.user_id],
+                                    [lambda: patch_user(a, b, change),
+                                     lambda: patch_user(b, a, change)],
+                                    "api.admin_user_patch")
     finally:
-        hold.close()
         query(db, "UPDATE users SET role = 'admin' WHERE id = ANY(%s::uuid[])", away)
     loser = (401, "session_ended") if change.get("disabled") else (403, "forbidden")
     assert results == [(200, None), loser], results
