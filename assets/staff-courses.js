@@ -88,8 +88,22 @@ function detailsFields(c) {
 				spellcheck: 'false', value: v.translation_group || '' }),
 			{ optional: true, hint: t('staff.course.groupHint') }),
 	};
-	if (!fields.slug)
+	if (!fields.slug) {
 		delete fields.slug;
+	} else {
+		// The enrollment window and places: the outline an edit starts
+		// from does not carry them, so only a new course sets them here.
+		fields.enroll_opens_at = field('course-opens',
+			t('staff.course.opens'), h('input', { type: 'datetime-local' }),
+			{ optional: true });
+		fields.enroll_closes_at = field('course-closes',
+			t('staff.course.closes'), h('input', { type: 'datetime-local' }),
+			{ optional: true });
+		fields.capacity = field('course-capacity', t('staff.course.capacity'),
+			h('input', { type: 'number', min: '1', step: '1',
+				inputmode: 'numeric' }), { optional: true,
+			hint: t('staff.course.capacityHint') });
+	}
 	const seq = h('input', { type: 'checkbox', id: 'course-sequential',
 		checked: !!v.sequential });
 	const audiences = audienceBoxes('course-aud', v.audiences || []);
@@ -110,6 +124,14 @@ function detailsFields(c) {
 		const hours = fields.estimated_hours.input.value;
 		if (hours !== '')
 			b.estimated_hours = Number(hours);
+		for (const k of ['enroll_opens_at', 'enroll_closes_at']) {
+			// A local date and time, sent as the instant it names.
+			const at = fields[k] && fields[k].input.value;
+			if (at && !Number.isNaN(new Date(at).getTime()))
+				b[k] = new Date(at).toISOString();
+		}
+		if (fields.capacity && fields.capacity.input.value !== '')
+			b.capacity = Number(fields.capacity.input.value);
 		const group = fields.translation_group.input.value.trim();
 		if (group !== '')
 			b.translation_group = group;
@@ -317,7 +339,7 @@ function uploadSection(url, draw, said) {
 		};
 		show(0);
 		try {
-			const r = await upload(`${url}/modules`, file, show);
+			const r = await uploadOnce(`${url}/modules`, file, show);
 			show(100);
 			draw(r.course);
 			said.textContent = t(r.module.created ? 'staff.upload.created' :
@@ -336,6 +358,21 @@ function uploadSection(url, draw, said) {
 	});
 	return h('section', { 'aria-labelledby': 'up-h' },
 		h('h2', { id: 'up-h' }, t('staff.upload.title')), form);
+}
+
+// An upload whose access cookie had expired: a call through request()
+// refreshes the session (single-flight, as for every call), then the
+// package goes once more.
+async function uploadOnce(to, file, onProgress) {
+	try {
+		return await upload(to, file, onProgress);
+	} catch (e) {
+		if (e.status !== 401)
+			throw e;
+		await api.get('/api/v1/me');
+		onProgress(0);
+		return upload(to, file, onProgress);
+	}
 }
 
 // multipart/form-data by XMLHttpRequest, for its upload progress events

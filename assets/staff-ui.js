@@ -85,12 +85,21 @@ export function confirmButton(label, question, yesLabel, action) {
 			} }, t('staff.common.cancel'));
 		const yes = h('button', { type: 'button', class: 'small danger',
 			onclick: async () => {
+				// A disabled button drops focus to the body: noted first.
+				const had = box.contains(document.activeElement);
 				yes.disabled = true;
 				try {
 					await action();
 				} finally {
 					yes.disabled = false;
 				}
+				// Asked and answered: back to the button, unless the
+				// action drew the page anew and took focus elsewhere.
+				const lost = document.activeElement === document.body ||
+					box.contains(document.activeElement);
+				reset();
+				if (had && lost)
+					ask.focus();
 			} }, yesLabel);
 		box.replaceChildren(h('span', { role: 'alert' },
 			typeof question === 'function' ? question() : question), ' ',

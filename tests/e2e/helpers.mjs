@@ -70,6 +70,13 @@ export function smsg(tag, key, vars = {}) {
 		String(vars[k])) : a));
 }
 
+// Fails when the page is wider than the screen (a phone's 360 px).
+export async function notWider(page, where) {
+	const w = await page.evaluate(() => [
+		document.documentElement.scrollWidth, innerWidth]);
+	assert.ok(w[0] <= w[1], `${where} is ${w[0]} px wide on a ${w[1]} px screen`);
+}
+
 export async function launch() {
 	return chromium.launch({
 		executablePath: process.env.SG_CHROMIUM || '/usr/bin/chromium',

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
 	launch, openPage, ready, axe, shot, registerUser, psql, signInBrowser,
-	EN_SLUG, ES_SLUG, smsg,
+	EN_SLUG, ES_SLUG, smsg, notWider,
 } from './helpers.mjs';
 
 let browser;
@@ -30,7 +30,8 @@ function userId(email) {
 		{ email });
 }
 
-for (const [lang, tag] of [['en', 'en-GB'], ['es', 'es-ES']]) {
+for (const [lang, tag, viewport] of [['en', 'en-GB'],
+	['es', 'es-ES', { width: 360, height: 740 }]]) {
 	test(`an admin promotes, audits and enrolls in bulk (${lang})`, async () => {
 		const m = (k, v) => smsg(tag, k, v);
 		const admin = await registerUser({ language: lang });
@@ -41,7 +42,7 @@ for (const [lang, tag] of [['en', 'en-GB'], ['es', 'es-ES']]) {
 		const other = await registerUser({ language: lang });
 		const lid = userId(learner.email);
 
-		const s = await signedIn(admin.email, tag);
+		const s = await signedIn(admin.email, tag, viewport);
 		const { page } = s;
 		// Provoked: the admin's own demotion, refused (409).
 		s.allow((e) => /status of 409/.test(e.text) &&
@@ -79,6 +80,12 @@ for (const [lang, tag] of [['en', 'en-GB'], ['es', 'es-ES']]) {
 			{ name: learner.display_name }) }).waitFor();
 		assert.equal(psql(`SELECT role FROM users WHERE id = :'id'`,
 			{ id: lid }), 'instructor');
+		// Answered: the question is gone, the button is back with focus.
+		assert.equal(await card.getByRole('button', { name:
+			m('staff.users.roleYes') }).count(), 0);
+		assert.equal(await page.evaluate(() => document.activeElement
+			.textContent), m('staff.users.changeRole'));
+		await notWider(page, 'users');
 		await shot(page, `staff-${lang}-users`);
 
 		// The admin's own account: the API's refusal, in words.
@@ -110,6 +117,7 @@ for (const [lang, tag] of [['en', 'en-GB'], ['es', 'es-ES']]) {
 			.selectOption('user.update');
 		assert.equal(await entries.count(), 1);
 		await axe(page, `audit ${lang}`);
+		await notWider(page, 'audit');
 		await shot(page, `staff-${lang}-audit`);
 
 		// Bulk enrollment: one bad row, the rest enrolled.
@@ -136,6 +144,7 @@ for (const [lang, tag] of [['en', 'en-GB'], ['es', 'es-ES']]) {
 		    WHERE c.slug = :'slug' AND e.user_id IN (:'a', :'b')`,
 		{ slug, a: lid, b: userId(other.email) }), '2');
 		await axe(page, `bulk enrollment ${lang}`);
+		await notWider(page, 'enrollments');
 		await shot(page, `staff-${lang}-enrollments`);
 		s.assertClean(`admin ${lang}`);
 		await s.close();

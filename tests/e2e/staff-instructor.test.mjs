@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import {
 	ROOT, launch, openPage, ready, axe, shot, messages, registerUser,
 	apiLogin, psql, signInBrowser, packModule, uploadModule, smsg,
+	notWider,
 } from './helpers.mjs';
 
 let browser;
@@ -59,12 +60,6 @@ const BROKEN = {
 	'lessons/b.md': Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x0a]),
 };
 
-async function notWider(page, where) {
-	const w = await page.evaluate(() => [
-		document.documentElement.scrollWidth, innerWidth]);
-	assert.ok(w[0] <= w[1], `${where} is ${w[0]} px wide on a ${w[1]} px screen`);
-}
-
 for (const [lang, tag, viewport] of [
 	['en', 'en-GB', { width: 1280, height: 800 }],
 	['es', 'es-ES', { width: 360, height: 740 }]]) {
@@ -108,6 +103,7 @@ for (const [lang, tag, viewport] of [
 		await page.getByLabel(m('staff.course.summary')).fill(
 			'What a first responder must do.');
 		await page.getByLabel(m('staff.course.hours')).fill('2.5');
+		await page.getByLabel(m('staff.course.capacity')).fill('30');
 		await page.getByLabel(m('profession.health')).check();
 		await page.getByLabel(m('profession.education')).check();
 		await notWider(page, 'the new course form');
@@ -119,10 +115,11 @@ for (const [lang, tag, viewport] of [
 		await h1.waitFor();
 		assert.equal(await h1.textContent(), title);
 		const row = JSON.parse(psql(`SELECT json_build_object('s', status,
-		    'l', language, 'a', audiences, 'h', estimated_hours)
+		    'l', language, 'a', audiences, 'h', estimated_hours,
+		    'c', capacity)
 		    FROM courses WHERE slug = :'slug'`, { slug }));
 		assert.deepEqual({ ...row, a: [...row.a].sort() }, { s: 'draft',
-			l: lang, a: ['education', 'health'], h: 2.5 });
+			l: lang, a: ['education', 'health'], h: 2.5, c: 30 });
 
 		// Publishing an empty course: what is missing, said plainly.
 		await page.getByRole('button', { name: m('staff.course.publish') })
@@ -166,6 +163,12 @@ for (const [lang, tag, viewport] of [
 			`Lesson one ${lang}`, 'Listen and believe.'],
 		['second-steps', `Second steps ${lang}`, `Lesson two ${lang}`,
 			'Write down what you were told.']];
+		// The first goes with an expired access cookie: the page
+		// refreshes the session and sends the package again.
+		await s.context.clearCookies({ name: 'sg_access' });
+		s.allow((e) => /status of 401/.test(e.text) &&
+			/\/api\/v1\/(me|instructor\/courses\/[a-z0-9-]+\/modules)$/
+				.test(e.url));
 		for (const [i, [key, mt, lt, words]] of mods.entries()) {
 			await page.locator('#package-file').setInputFiles({
 				name: `${key}.zip`, mimeType: 'application/zip',
