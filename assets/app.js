@@ -183,7 +183,10 @@ function drawHeader() {
 			h('li', null, h('a', { href: '/courses', 'data-nav': 'catalog' },
 				t('nav.courses'))),
 			user ? h('li', null, h('a', { href: '/learning',
-				'data-nav': 'learning' }, t('nav.learning'))) : null));
+				'data-nav': 'learning' }, t('nav.learning'))) : null,
+			// The staff area is its own shell: a full page load.
+			user && user.role !== 'learner' ? h('li', null, h('a', {
+				href: '/staff', id: 'staff-link' }, t('nav.staff'))) : null));
 
 	const select = h('select', { id: 'lang-select', onchange: onLanguage },
 		LANGUAGES.map((l) => h('option', { value: l, lang: l,
@@ -315,7 +318,8 @@ function onClick(e) {
 		return;
 	const url = new URL(a.href, location.href);
 	if (url.origin !== location.origin || url.pathname.startsWith('/api/') ||
-	    url.pathname.startsWith('/static/'))
+	    url.pathname.startsWith('/static/') ||
+	    /^\/staff(\/|$)/.test(url.pathname))
 		return;
 	if (url.pathname === location.pathname && url.search === location.search &&
 	    url.hash) {

@@ -50,9 +50,7 @@ export async function render(root, ctx) {
 
 	const course = lesson.course;
 	ctx.setTitle(lesson.title);
-	const body = h('div', { class: 'lesson-body', lang: course.language });
-	body.innerHTML = lessonHtml(lesson.html || '');
-	fitHeadings(body);
+	const body = lessonBody(lesson);
 	const end = h('div', { class: 'lesson-end', 'aria-hidden': 'true' });
 	const status = h('p', { class: 'save-status', role: 'status' });
 
@@ -76,6 +74,16 @@ export async function render(root, ctx) {
 		(lesson.progress ? Number(lesson.progress.position) : 0);
 	restore(pos, body);
 	return track(user, lesson, end, status);
+}
+
+// The lesson's server-rendered HTML, as the reader shows it (and as the
+// staff area's preview shows it: the one place either inserts markup).
+export function lessonBody(lesson) {
+	const body = h('div', { class: 'lesson-body',
+		lang: lesson.course.language });
+	body.innerHTML = lessonHtml(lesson.html || '');
+	fitHeadings(body);
+	return body;
 }
 
 // The page's h1 is the lesson's title, so the body's top headings are h2

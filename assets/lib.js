@@ -73,6 +73,9 @@ let lang = document.documentElement.lang || 'en';
 let locale = lang;
 let messages = {};
 const catalogs = new Map();
+// Catalogs beyond the learner's one that this page has asked for (the
+// staff area's 'staff'): loaded with it in every language switch.
+const extras = [];
 
 export function currentLanguage() {
 	return lang;
@@ -106,18 +109,33 @@ export function uiLanguage(tag) {
 	return LANGUAGES.includes(primary) ? primary : null;
 }
 
-function fetchCatalog(l) {
-	if (!catalogs.has(l)) {
+function fetchCatalog(l, name) {
+	const file = name ? `${name}.${l}` : l;
+	if (!catalogs.has(file)) {
 		// The URL matches the preload in the page's head exactly.
-		const p = fetch(`/static/i18n/${l}.json`).then((r) => {
+		const p = fetch(`/static/i18n/${file}.json`).then((r) => {
 			if (!r.ok)
 				throw new ApiError(r.status, null);
 			return r.json();
 		});
-		p.catch(() => catalogs.delete(l));
-		catalogs.set(l, p);
+		p.catch(() => catalogs.delete(file));
+		catalogs.set(file, p);
 	}
-	return catalogs.get(l);
+	return catalogs.get(file);
+}
+
+async function loadMessages(l) {
+	const all = await Promise.all([fetchCatalog(l),
+		...extras.map((name) => fetchCatalog(l, name))]);
+	return Object.assign({}, ...all);
+}
+
+// Adds a catalog (assets/i18n/NAME.LANG.json) to the messages, now and at
+// every language switch. Only the pages that need it ask for it.
+export async function useCatalog(name) {
+	if (!extras.includes(name))
+		extras.push(name);
+	messages = await loadMessages(lang);
 }
 
 // Loads and switches to a language; remembers the choice in a cookie the
@@ -125,7 +143,7 @@ function fetchCatalog(l) {
 // secret).
 export async function setLanguage(l, remember) {
 	l = uiLanguage(l) || 'en';
-	messages = await fetchCatalog(l);
+	messages = await loadMessages(l);
 	lang = l;
 	locale = pickLocale();
 	document.documentElement.lang = l;
@@ -291,6 +309,9 @@ export async function request(method, url, opts = {}, retried = false) {
 	if (opts.body !== undefined) {
 		headers['Content-Type'] = 'application/json';
 		init.body = JSON.stringify(opts.body);
+	} else if (opts.raw !== undefined) {
+		// A body of another type (a CSV file): headers name its type.
+		init.body = opts.raw;
 	}
 	if (opts.keepalive)
 		init.keepalive = true;

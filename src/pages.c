@@ -9,7 +9,7 @@
  * HTML shell; the JavaScript router draws the page. There are two shells:
  * the catalog's (index.html), whose head preloads the first page of courses
  * so they arrive in the same round trip as the scripts, and everyone
- * else's (page.html). Each shell is made once per interface language at
+ * else's (page.html), and the staff area's (staff.html). Each shell is made once per interface language at
  * start, with "%LANG%" replaced and each "%t:key%" replaced by that
  * language's message for key (from assets/i18n/): the <html lang>, the
  * preloaded message catalog and the few words the shell shows before its
@@ -62,21 +62,16 @@ struct page_asset {
 #define CT_JS		"text/javascript; charset=utf-8"
 #define CT_JSON		"application/json; charset=utf-8"
 
+#define CT_CSS		"text/css; charset=utf-8"
+#define CT_SVG		"image/svg+xml"
+
+/*
+ * Every file under assets/ but the shells, as /static/<its path>: the
+ * table is written by scripts/gen-page-assets when the app is built.
+ */
 static struct page_asset	page_assets[] = {
-	ASSET("/static/app.css", app_css, "text/css; charset=utf-8"),
-	ASSET("/static/app.js", app_js, CT_JS),
-	ASSET("/static/lib.js", lib_js, CT_JS),
-	ASSET("/static/catalog.js", catalog_js, CT_JS),
-	ASSET("/static/course.js", course_js, CT_JS),
-	ASSET("/static/lesson.js", lesson_js, CT_JS),
-	ASSET("/static/beats.js", beats_js, CT_JS),
-	ASSET("/static/learning.js", learning_js, CT_JS),
-	ASSET("/static/account.js", account_js, CT_JS),
-	ASSET("/static/countries.js", countries_js, CT_JS),
-	ASSET("/static/i18n/en.json", en_json, CT_JSON),
-	ASSET("/static/i18n/es.json", es_json, CT_JSON),
-	ASSET("/static/icon.svg", icon_svg, "image/svg+xml"),
-	ASSET("/favicon.ico", icon_svg, "image/svg+xml"),
+#include "page_assets.gen.h"
+	ASSET("/favicon.ico", icon_svg, CT_SVG),
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -97,13 +92,19 @@ struct page_shell {
 
 #define SHELL_CATALOG	0
 #define SHELL_PAGE	1
+#define SHELL_STAFF	2
 
 static struct page_shell	page_shells[] = {
 	{ asset_index_html, &asset_len_index_html, { { 0 } } },
 	{ asset_page_html, &asset_len_page_html, { { 0 } } },
+	{ asset_staff_html, &asset_len_staff_html, { { 0 } } },
 };
 
-/* Paths drawn by the client-side router, and the shell each gets. */
+/*
+ * Paths drawn by the client-side routers, and the shell each gets. The
+ * staff area (instructors and admins) is one prefix: its own router
+ * (staff.js) knows its pages, so a new one needs no line here.
+ */
 struct page_route {
 	const char		*path;
 	int			prefix;
@@ -118,6 +119,8 @@ static const struct page_route	page_routes[] = {
 	{ "/signin",	0,	SHELL_PAGE },
 	{ "/signup",	0,	SHELL_PAGE },
 	{ "/learning",	0,	SHELL_PAGE },
+	{ "/staff",	0,	SHELL_STAFF },
+	{ "/staff/",	1,	SHELL_STAFF },
 	{ NULL,		0,	0 },
 };
 

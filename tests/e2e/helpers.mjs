@@ -56,6 +56,27 @@ export function msg(tag, key, vars = {}) {
 	});
 }
 
+// A message from the learner or the staff catalog, as the page writes it.
+// For the staff pages, which read both catalogs.
+export function smsg(tag, key, vars = {}) {
+	const lang = tag.split('-')[0];
+	const all = { ...messages(lang), ...messages(`staff.${lang}`) };
+	let m = all[key];
+	assert.ok(m !== undefined, `no message ${key} in ${lang}`);
+	if (typeof m === 'object')
+		m = m[new Intl.PluralRules(tag).select(vars.n ?? 0)] ?? m.other;
+	return m.replace(/\{(\w+)\}/g, (a, k) => (k in vars ? (typeof vars[k] ===
+		'number' ? new Intl.NumberFormat(tag).format(vars[k]) :
+		String(vars[k])) : a));
+}
+
+// Fails when the page is wider than the screen (a phone's 360 px).
+export async function notWider(page, where) {
+	const w = await page.evaluate(() => [
+		document.documentElement.scrollWidth, innerWidth]);
+	assert.ok(w[0] <= w[1], `${where} is ${w[0]} px wide on a ${w[1]} px screen`);
+}
+
 export async function launch() {
 	return chromium.launch({
 		executablePath: process.env.SG_CHROMIUM || '/usr/bin/chromium',

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, messages, shellWords } from './helpers.mjs';
 
@@ -22,9 +23,10 @@ const all = files(ASSETS);
 const scripts = all.filter((f) => f.endsWith('.js'));
 const read = (f) => readFileSync(f, 'utf8');
 
-test('the English and Spanish catalogs have the same messages', () => {
-	const en = messages('en');
-	const es = messages('es');
+for (const [enName, esName] of [['en', 'es'], ['staff.en', 'staff.es']])
+test(`the ${enName} and ${esName} catalogs have the same messages`, () => {
+	const en = messages(enName);
+	const es = messages(esName);
 	assert.deepEqual(Object.keys(es).sort(), Object.keys(en).sort());
 	for (const [k, v] of Object.entries(en)) {
 		assert.equal(typeof es[k], typeof v, k);
@@ -42,14 +44,38 @@ test('the English and Spanish catalogs have the same messages', () => {
 
 test('every message the code asks for exists', () => {
 	const en = messages('en');
+	const staff = messages('staff.en');
 	const used = new Set();
 	for (const f of scripts) {
-		for (const m of read(f).matchAll(/\bt\('([\w.]+)'/g))
+		// The staff pages read the staff catalog too; learner pages
+		// only their own, which is all a learner downloads.
+		const isStaff = path.basename(f).startsWith('staff');
+		for (const m of read(f).matchAll(/\bt\('([\w.]+)'/g)) {
 			used.add(m[1]);
+			assert.ok(m[1] in en || (isStaff && m[1] in staff),
+				`${path.basename(f)}: ${m[1]} is in no catalog it loads`);
+		}
 	}
 	assert.ok(used.size > 50);
-	for (const k of used)
-		assert.ok(k in en, `${k} is used but not in en.json`);
+	for (const k of Object.keys(staff))
+		assert.ok(!(k in en), `${k} is in both en.json and staff.en.json`);
+	for (const k of ['draft', 'published', 'archived'])
+		assert.ok(`staff.status.${k}` in staff, k);
+	for (const k of ['learner', 'instructor', 'admin'])
+		assert.ok(`staff.role.${k}` in staff, k);
+	for (const k of ['enrolled', 'already_enrolled', 'not_open', 'closed',
+		'full', 'bad_row', 'unknown_email', 'unknown_course'])
+		assert.ok(`staff.import.result.${k}` in staff, k);
+	for (const k of ['publish', 'unpublish'])
+		assert.ok(`staff.course.${k}ed` in staff && `staff.error.${k}` in staff, k);
+	// Every package problem docs/module-package.md lists has its words.
+	const doc = read(path.join(ROOT, 'docs', 'module-package.md'));
+	const table = doc.slice(doc.indexOf('| code | what |'));
+	const codes = [...table.matchAll(/^\| (.*?) \|/gm)].flatMap((m) =>
+		[...m[1].matchAll(/`(\w+)`/g)].map((c) => c[1]));
+	assert.ok(codes.length > 20);
+	for (const c of codes)
+		assert.ok(`staff.problem.${c}` in staff, `staff.problem.${c}`);
 	for (const p of ['law_enforcement', 'education', 'health', 'social_work',
 		'ngo', 'legal', 'other'])
 		assert.ok(`profession.${p}` in en, p);
@@ -115,6 +141,9 @@ test('one HTML sink (the lesson body), no eval, no secret in storage', () => {
 
 test('every asset is served, under a unique basename kodev can compile', () => {
 	const pages = read(path.join(ROOT, 'src', 'pages.c'));
+	// The table pages.c includes, as scripts/build-app writes it.
+	const table = execFileSync(path.join(ROOT, 'scripts', 'gen-page-assets'),
+		{ encoding: 'utf8' });
 	const names = new Map();
 	for (const f of all) {
 		const base = path.basename(f);
@@ -124,9 +153,16 @@ test('every asset is served, under a unique basename kodev can compile', () => {
 		names.set(ident, f);
 		if (base === 'common-passwords.txt')
 			continue;
-		assert.match(pages, new RegExp(`asset_${ident}\\b|ASSET\\([^)]*\\b${ident}\\b`),
-			`${f} is not in src/pages.c`);
+		if (base.endsWith('.html')) {
+			assert.match(pages, new RegExp(`asset_${ident}\\b`),
+				`${f} is not a shell in src/pages.c`);
+			continue;
+		}
+		const rel = path.relative(ASSETS, f);
+		assert.ok(table.includes(`ASSET("/static/${rel}", ${ident}, `),
+			`${f} is not in the generated table`);
 	}
+	assert.match(pages, /#include "page_assets\.gen\.h"/);
 });
 
 // The code of a script without its comments, so a comment about
