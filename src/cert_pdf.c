@@ -116,6 +116,7 @@ struct cert_sink {
 	size_t		 cap;
 };
 
+static int		cert_fonts_present(void);
 static const struct cert_strings	*cert_strings_for(const char *);
 static int		cert_input_valid(const struct cert_pdf_input *);
 static int		cert_field_valid(const char *, int);
@@ -176,6 +177,10 @@ cert_pdf_init(void)
 			pthread_mutex_unlock(&cert_lock);
 			return (0);
 		}
+		if (!cert_fonts_present()) {
+			pthread_mutex_unlock(&cert_lock);
+			return (0);
+		}
 		cert_fontmap = pango_cairo_font_map_new();
 		/* PDF user space is in points: 1 pt of text is 1 unit. */
 		pango_cairo_font_map_set_resolution(
@@ -187,6 +192,46 @@ cert_pdf_init(void)
 	if ((ok = cert_pdf_render(&cert_warmup, &pdf, &len)))
 		free(pdf);
 	return (ok);
+}
+
+/*
+ * The fonts FONT_SANS and FONT_MONO name, installed (fonts-noto-core,
+ * fonts-dejavu-core): without them fontconfig would quietly substitute
+ * others, or boxes, and the certificates would go out that way.
+ */
+static int
+cert_fonts_present(void)
+{
+	static const char *const	families[] = {
+		"Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew",
+		"Noto Sans Devanagari", "Noto Sans Thai", "DejaVu Sans",
+		"DejaVu Sans Mono"
+	};
+	FcPattern			*pat, *match;
+	FcResult			 res;
+	FcChar8				*got;
+	size_t				 i;
+	int				 ok;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		if ((pat = FcPatternCreate()) == NULL)
+			return (0);
+		FcPatternAddString(pat, FC_FAMILY,
+		    (const FcChar8 *)families[i]);
+		FcConfigSubstitute(NULL, pat, FcMatchPattern);
+		FcDefaultSubstitute(pat);
+		match = FcFontMatch(NULL, pat, &res);
+		FcPatternDestroy(pat);
+		ok = match != NULL &&
+		    FcPatternGetString(match, FC_FAMILY, 0, &got) ==
+		    FcResultMatch &&
+		    strcasecmp((const char *)got, families[i]) == 0;
+		if (match != NULL)
+			FcPatternDestroy(match);
+		if (!ok)
+			return (0);
+	}
+	return (1);
 }
 
 int
