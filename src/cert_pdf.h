@@ -3,6 +3,13 @@
  * by Pango and HarfBuzz, the QR code to the verification page. Pure: no
  * Kore, no libpq; certificate_issue calls it on a task thread, build/certpdf
  * from the command line, tests/unit/cert_pdf_test.c in a unit test.
+ *
+ * cert_pdf_init loads fontconfig and the fonts and renders once to warm
+ * up. Call it in each process that renders (in Kore, each worker, after
+ * the fork: Pango starts short-lived threads of its own) and where the
+ * fonts are visible (a chrooted worker sees no /usr/share/fonts). It
+ * fails when fontconfig or the fonts (fonts-noto-core, fonts-dejavu-core)
+ * are missing.
  */
 
 #ifndef __H_CERT_PDF_H
