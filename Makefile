@@ -71,13 +71,23 @@ $(SGCTL): $(SGCTL_SRC) src/password.h src/package.h src/package_int.h \
 	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I/usr/include/postgresql \
 		-o $@ $(SGCTL_SRC) -lsodium -lzip -lcmark -ljansson -lpq
 
+# The certificate renderer (src/cert_pdf.c) and its command-line tool.
+# Lazy (=): pkg-config runs only when a rule needs the flags, after deps.
+CERT_PDF_PKGS	:= pangocairo fontconfig libqrencode
+CERT_PDF_FLAGS	= $(shell pkg-config --cflags --libs $(CERT_PDF_PKGS))
+CERTPDF		:= build/certpdf
+$(CERTPDF): scripts/certpdf.c src/cert_pdf.c src/cert_pdf.h
+	@mkdir -p build
+	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ scripts/certpdf.c \
+		src/cert_pdf.c $(CERT_PDF_FLAGS) -lpthread
+
 run: deps
 	@$(MAKE) --no-print-directory seed keys build/dev/app.so
 	@echo "run: serving http://127.0.0.1:8888 (Ctrl-C stops)"
 	@$(DEV_DB) exec kore -f -n -r -c conf/dev.conf
 
 test: deps-all
-	@$(MAKE) --no-print-directory db keys $(SGCTL) build/test/app.so
+	@$(MAKE) --no-print-directory db keys $(SGCTL) $(CERTPDF) build/test/app.so
 	@$(TEST_DB) EMBEDDED=$(EMBEDDED) scripts/run-tests
 
 test-unit: $(SGCTL)
@@ -86,7 +96,7 @@ test-unit: $(SGCTL)
 test-fuzz:
 	@scripts/run-tests fuzz
 
-test-api: db keys $(SGCTL) build/test/app.so
+test-api: db keys $(SGCTL) $(CERTPDF) build/test/app.so
 	@$(TEST_DB) EMBEDDED=$(EMBEDDED) scripts/run-tests api
 
 test-e2e: db keys $(SGCTL) build/test/app.so
@@ -117,6 +127,7 @@ UNIT_LIBS_csv := src/validate.c -ljansson
 UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson
 UNIT_LIBS_password := src/validate.c
 UNIT_LIBS_jwt_header := -ljansson
+UNIT_LIBS_cert_pdf = $(CERT_PDF_FLAGS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests
