@@ -156,6 +156,7 @@ FUZZ_LIBS_package	:= src/package.c $(PACKAGE_DEPS) -lzip -lcmark \
 	-ljansson -lsodium
 FUZZ_LIBS_markdown	:= $(FUZZ_LIBS_package)
 FUZZ_LIBS_token		:= src/jwt_header.c -ljwt -ljansson -lsodium
+FUZZ_LIBS_ob3		:= src/ob3.c -ljwt -ljansson -lcrypto
 FUZZ_HARNESSES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 fuzz-harnesses: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
