@@ -8,6 +8,7 @@ TOP		:= $(CURDIR)
 VAR		:= $(TOP)/var
 SOURCES		:= $(wildcard src/*.c src/*.h assets/* assets/*/*) conf/build.conf
 SGCTL		:= build/sgctl
+OB3TOOL		:= build/ob3tool
 
 # The URLs reach the scripts through the environment, never through the
 # shell's quoting: a password may hold any character. $(value ...) keeps
@@ -62,6 +63,13 @@ build: build/dev/app.so
 build/%/app.so: $(SOURCES)
 	@scripts/build-app $*
 
+# The Open Badges credential from the command line (tests/api/test_ob3.py).
+OB3TOOL_SRC	:= scripts/ob3tool.c src/ob3.c src/ob3_keys.c
+$(OB3TOOL): $(OB3TOOL_SRC) src/ob3.h src/ob3_keys.h
+	@mkdir -p build
+	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Isrc -o $@ $(OB3TOOL_SRC) \
+		-ljwt -ljansson -lcrypto
+
 # What src/package.c needs besides itself (sgctl and its unit test).
 PACKAGE_DEPS	:= src/package_manifest.c src/jsonpath.c src/validate.c
 SGCTL_SRC	:= scripts/sgctl.c src/password.c src/package.c $(PACKAGE_DEPS)
@@ -87,7 +95,7 @@ run: deps
 	@$(DEV_DB) exec kore -f -n -r -c conf/dev.conf
 
 test: deps-all
-	@$(MAKE) --no-print-directory db keys $(SGCTL) $(CERTPDF) build/test/app.so
+	@$(MAKE) --no-print-directory db keys $(SGCTL) $(CERTPDF) $(OB3TOOL) build/test/app.so
 	@$(TEST_DB) EMBEDDED=$(EMBEDDED) scripts/run-tests
 
 test-unit: $(SGCTL)
@@ -96,7 +104,7 @@ test-unit: $(SGCTL)
 test-fuzz:
 	@scripts/run-tests fuzz
 
-test-api: db keys $(SGCTL) $(CERTPDF) build/test/app.so
+test-api: db keys $(SGCTL) $(CERTPDF) $(OB3TOOL) build/test/app.so
 	@$(TEST_DB) EMBEDDED=$(EMBEDDED) scripts/run-tests api
 
 test-e2e: db keys $(SGCTL) build/test/app.so
@@ -128,6 +136,7 @@ UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson
 UNIT_LIBS_password := src/validate.c
 UNIT_LIBS_jwt_header := -ljansson
 UNIT_LIBS_cert_pdf = $(CERT_PDF_FLAGS)
+UNIT_LIBS_ob3 := -ljwt -ljansson -lcrypto
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests
@@ -158,6 +167,7 @@ FUZZ_LIBS_package	:= src/package.c $(PACKAGE_DEPS) -lzip -lcmark \
 	-ljansson -lsodium
 FUZZ_LIBS_markdown	:= $(FUZZ_LIBS_package)
 FUZZ_LIBS_token		:= src/jwt_header.c -ljwt -ljansson -lsodium
+FUZZ_LIBS_ob3		:= src/ob3.c -ljwt -ljansson -lcrypto
 FUZZ_HARNESSES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 fuzz-harnesses: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
