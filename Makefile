@@ -117,6 +117,10 @@ UNIT_LIBS_csv := src/validate.c -ljansson
 UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson
 UNIT_LIBS_password := src/validate.c
 UNIT_LIBS_jwt_header := -ljansson
+QUIZ_DEPS := src/quiz_question.c src/quiz_view.c src/quiz_text.c
+UNIT_LIBS_quiz_question := src/quiz_view.c -ljansson -lm
+UNIT_LIBS_quiz_grade := src/quiz_question.c src/quiz_view.c src/quiz_text.c \
+	-ljansson -lunistring -lm
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests
