@@ -112,21 +112,22 @@ lint:
 
 # C unit tests: each tests/unit/X_test.c links the pure module src/X.c.
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc \
+	-I/usr/include/libxml2
 UNIT_LIBS_csv := src/validate.c -ljansson
 UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson
 UNIT_LIBS_password := src/validate.c
 UNIT_LIBS_jwt_header := -ljansson
-QUIZ_DEPS := src/quiz_question.c src/quiz_view.c src/quiz_text.c
 UNIT_LIBS_quiz_question := src/quiz_view.c -ljansson -lm
 UNIT_LIBS_quiz_grade := src/quiz_question.c src/quiz_view.c src/quiz_text.c \
 	-ljansson -lunistring -lm
+UNIT_LIBS_quiz_gift := src/quiz_import.c src/quiz_question.c -ljansson -lxml2 -lm
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests
 unit-tests: $(UNIT_TESTS)
 
-build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.h)
+build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.c src/*.h)
 	@mkdir -p build/unit
 	cc $(UNIT_CFLAGS) -o $@ $< src/$*.c $(UNIT_LIBS_$*) -lcmocka -lsodium
 
