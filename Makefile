@@ -122,6 +122,7 @@ UNIT_LIBS_quiz_question := src/quiz_view.c -ljansson -lm
 UNIT_LIBS_quiz_grade := src/quiz_question.c src/quiz_view.c src/quiz_text.c \
 	-ljansson -lunistring -lm
 UNIT_LIBS_quiz_gift := src/quiz_import.c src/quiz_question.c -ljansson -lxml2 -lm
+UNIT_LIBS_quiz_moodle_xml := $(UNIT_LIBS_quiz_gift)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests
