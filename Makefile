@@ -143,7 +143,7 @@ build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.c src/*.h)
 FUZZ_SECONDS	?= 60
 FUZZ_CFLAGS	:= -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -Isrc
+	-fno-sanitize-recover=all -Isrc -I/usr/include/libxml2
 FUZZ_LIBS_validate	:= src/validate.c
 FUZZ_LIBS_jsonpath	:= src/jsonpath.c src/validate.c -ljansson
 FUZZ_LIBS_csv		:= src/csv.c src/validate.c -ljansson
@@ -153,6 +153,12 @@ FUZZ_LIBS_package	:= src/package.c $(PACKAGE_DEPS) -lzip -lcmark \
 	-ljansson -lsodium
 FUZZ_LIBS_markdown	:= $(FUZZ_LIBS_package)
 FUZZ_LIBS_token		:= src/jwt_header.c -ljwt -ljansson -lsodium
+FUZZ_LIBS_gift		:= src/quiz_gift.c src/quiz_import.c src/quiz_question.c \
+	-ljansson -lxml2 -lm
+FUZZ_LIBS_moodle_xml	:= src/quiz_moodle_xml.c src/quiz_import.c \
+	src/quiz_question.c -ljansson -lxml2 -lm
+FUZZ_LIBS_quiz_grade	:= src/quiz_grade.c src/quiz_question.c src/quiz_view.c \
+	src/quiz_text.c -ljansson -lunistring -lsodium -lm
 FUZZ_HARNESSES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 fuzz-harnesses: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)

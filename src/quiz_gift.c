@@ -66,6 +66,7 @@ static void	gift_problem(struct gift *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	gift_skip(struct gift *, const char *, const char *);
 static int	gift_number(const char *, size_t, double *);
+static int	gift_utf8(struct gift *, const char *);
 
 json_t *
 quiz_gift_parse(const char *data, size_t len, json_t *problems,
@@ -95,6 +96,12 @@ quiz_gift_parse(const char *data, size_t len, json_t *problems,
 	}
 	memcpy(buf, data, len);
 	buf[len] = '\0';
+	if (!gift_utf8(&g, buf)) {
+		free(buf);
+		free(block);
+		json_decref(g.questions);
+		return (NULL);
+	}
 	line = buf;
 	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
 		line += 3;	/* a byte order mark */
@@ -634,6 +641,31 @@ gift_number(const char *s, size_t len, double *out)
 	buf[len] = '\0';
 	*out = strtod(buf, &end);
 	return (*end == '\0' && isfinite(*out));
+}
+
+/* GIFT files are UTF-8 (Moodle's page says so); 0 with the bad line. */
+static int
+gift_utf8(struct gift *g, const char *s)
+{
+	json_t		*probe;
+	const char	*line, *nl;
+
+	if ((probe = json_string(s)) != NULL) {
+		json_decref(probe);
+		return (1);
+	}
+	for (g->line = 1, line = s; line != NULL; g->line++, line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			nl++;
+		probe = json_stringn(line, nl != NULL ? (size_t)(nl - line) :
+		    strlen(line));
+		if (probe == NULL)
+			break;
+		json_decref(probe);
+	}
+	gift_problem(g, "not_utf8", "The file is not UTF-8 text: save it as "
+	    "UTF-8.");
+	return (0);
 }
 
 static void

@@ -31,6 +31,7 @@ static const json_t *qc_list(struct qcheck *, const json_t *, const char *,
 static void	qc_members(struct qcheck *, const json_t *, const char *,
 		    const char *const *);
 static int	qc_key_ok(const char *);
+static void	utf8_mend(char *);
 static void	qc_unique(struct qcheck *, const json_t *, const char *);
 static void	qc_choices(struct qcheck *, const json_t *, int);
 static void	qc_choice_sums(struct qcheck *, const json_t *, int, int);
@@ -590,6 +591,44 @@ quiz_problem(json_t *problems, const char *code, const char *path,
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_mend(msg);
 	json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "code",
 	    code, "path", path, "message", msg));
+}
+
+/*
+ * Messages quote what they found, cut to a length: a cut (or a bad byte
+ * quoted) must not make the message invalid UTF-8, which jansson refuses
+ * (the problem would be lost). Bad bytes become '?'.
+ */
+static void
+utf8_mend(char *s)
+{
+	unsigned char	*u;
+	size_t		n, i;
+
+	for (u = (unsigned char *)s; *u != '\0'; u += n) {
+		if (*u < 0x80) {
+			n = 1;
+			continue;
+		}
+		if (*u >= 0xc2 && *u <= 0xdf)
+			n = 2;
+		else if (*u >= 0xe0 && *u <= 0xef)
+			n = 3;
+		else if (*u >= 0xf0 && *u <= 0xf4)
+			n = 4;
+		else
+			n = 0;
+		for (i = 1; i < n && (u[i] & 0xc0) == 0x80; i++)
+			;
+		/* Overlong and surrogate forms are refused as well. */
+		if (n == 0 || i < n || (u[0] == 0xe0 && u[1] < 0xa0) ||
+		    (u[0] == 0xed && u[1] > 0x9f) ||
+		    (u[0] == 0xf0 && u[1] < 0x90) ||
+		    (u[0] == 0xf4 && u[1] > 0x8f)) {
+			*u = '?';
+			n = 1;
+		}
+	}
 }

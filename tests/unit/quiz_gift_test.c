@@ -266,6 +266,12 @@ small_cases(void **state)
 	json_decref(problems);
 	json_decref(skipped);
 
+	/* Not UTF-8: the line of the bad byte. */
+	assert_null(parse("Q?{=a ~b}\n\nR?{=\xf3 ~b}", &problems, &skipped));
+	assert_true(has(problems, "not_utf8", 3));
+	json_decref(problems);
+	json_decref(skipped);
+
 	/* A NUL byte: not a text file. */
 	problems = json_array();
 	skipped = json_array();
