@@ -130,19 +130,25 @@ lint:
 
 # C unit tests: each tests/unit/X_test.c links the pure module src/X.c.
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc \
+	-I/usr/include/libxml2
 UNIT_LIBS_csv := src/validate.c -ljansson
 UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson
 UNIT_LIBS_password := src/validate.c
 UNIT_LIBS_jwt_header := -ljansson
 UNIT_LIBS_cert_pdf = $(CERT_PDF_FLAGS)
 UNIT_LIBS_ob3 := -ljwt -ljansson -lcrypto
+UNIT_LIBS_quiz_question := src/quiz_view.c -ljansson -lm
+UNIT_LIBS_quiz_grade := src/quiz_question.c src/quiz_view.c src/quiz_text.c \
+	-ljansson -lunistring -lm
+UNIT_LIBS_quiz_gift := src/quiz_import.c src/quiz_question.c -ljansson -lxml2 -lm
+UNIT_LIBS_quiz_moodle_xml := $(UNIT_LIBS_quiz_gift)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
 
 .PHONY: unit-tests
 unit-tests: $(UNIT_TESTS)
 
-build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.h)
+build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.c src/*.h)
 	@mkdir -p build/unit
 	cc $(UNIT_CFLAGS) -o $@ $< src/$*.c $(UNIT_LIBS_$*) -lcmocka -lsodium
 
@@ -157,7 +163,7 @@ build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.h)
 FUZZ_SECONDS	?= 60
 FUZZ_CFLAGS	:= -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -Isrc
+	-fno-sanitize-recover=all -Isrc -I/usr/include/libxml2
 FUZZ_LIBS_validate	:= src/validate.c
 FUZZ_LIBS_jsonpath	:= src/jsonpath.c src/validate.c -ljansson
 FUZZ_LIBS_csv		:= src/csv.c src/validate.c -ljansson
@@ -168,6 +174,12 @@ FUZZ_LIBS_package	:= src/package.c $(PACKAGE_DEPS) -lzip -lcmark \
 FUZZ_LIBS_markdown	:= $(FUZZ_LIBS_package)
 FUZZ_LIBS_token		:= src/jwt_header.c -ljwt -ljansson -lsodium
 FUZZ_LIBS_ob3		:= src/ob3.c -ljwt -ljansson -lcrypto
+FUZZ_LIBS_gift		:= src/quiz_gift.c src/quiz_import.c src/quiz_question.c \
+	-ljansson -lxml2 -lm
+FUZZ_LIBS_moodle_xml	:= src/quiz_moodle_xml.c src/quiz_import.c \
+	src/quiz_question.c -ljansson -lxml2 -lm
+FUZZ_LIBS_quiz_grade	:= src/quiz_grade.c src/quiz_question.c src/quiz_view.c \
+	src/quiz_text.c -ljansson -lunistring -lsodium -lm
 FUZZ_HARNESSES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 fuzz-harnesses: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)

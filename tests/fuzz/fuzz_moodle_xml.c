@@ -1,0 +1,38 @@
+/*
+ * The Moodle XML importer (src/quiz_moodle_xml.c): whatever the file,
+ * every question it returns passes the validator, and a file it refuses
+ * says why (a problem naming a question, or a skipped question).
+ */
+
+#include <jansson.h>
+
+#include "fuzz.h"
+#include "quiz_import.h"
+#include "quiz_question.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	json_t		*qs, *problems, *skipped, *e;
+	size_t		i;
+
+	problems = json_array();
+	skipped = json_array();
+	qs = quiz_moodle_xml_parse((const char *)data, len, problems, skipped);
+	if (qs != NULL) {
+		FUZZ_CHECK(json_array_size(problems) == 0);
+		json_array_foreach(qs, i, e)
+			FUZZ_CHECK(quiz_question_check(e, "", NULL) == 0);
+		json_decref(qs);
+	} else
+		FUZZ_CHECK(json_array_size(problems) +
+		    json_array_size(skipped) > 0);
+	json_array_foreach(problems, i, e) {
+		FUZZ_CHECK(json_is_string(json_object_get(e, "code")));
+		FUZZ_CHECK(i == QUIZ_MAX_PROBLEMS ||
+		    json_is_string(json_object_get(e, "question")));
+	}
+	json_decref(problems);
+	json_decref(skipped);
+	return (0);
+}
