@@ -3,8 +3,10 @@ conf/test.conf on another port, in a new session (its pid is its process
 group), started as scripts/run-tests starts the suite's server. Used by
 test_stop.py (one signal stops the group) and test_jobs.py (jobs across
 servers, a worker killed)."""
+import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -72,6 +74,21 @@ def port_free(port):
         s.close()
 
 
+def wait_healthy(proc, base):
+    """Polls /healthz until it answers 200; a slow answer under load (a read
+    timeout) is one more try, like a refused connection."""
+    deadline = time.monotonic() + 20
+    while True:
+        assert proc.poll() is None, "the server exited while starting"
+        try:
+            if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, "the server did not answer /healthz within 20 s"
+        time.sleep(0.05)
+
+
 def start_server(port, log, name, **env):
     """Starts the server, its output to the open file log, env added to the
     environment; returns its Popen once /healthz answers."""
@@ -85,14 +102,12 @@ def start_server(port, log, name, **env):
     proc = subprocess.Popen(argv,
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
-    deadline = time.monotonic() + 20
-    while True:
-        assert proc.poll() is None, "the server exited while starting"
-        try:
-            if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "the server did not answer /healthz within 20 s"
-        time.sleep(0.05)
+    try:
+        wait_healthy(proc, base)
+    except BaseException:
+        # Never leave a server that failed to start holding its port.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
     return proc
