@@ -10,7 +10,8 @@
 -- only replaced: dropping one there is a line in a new sql/schema/ file.
 
 -- Throttling policy: 5 for an account ('acct:'), 20 for a client address
--- signing in ('addr:') or registering ('reg:'), in 15 minutes.
+-- signing in ('addr:'), registering ('reg:') or asking for unknown
+-- certificate codes ('verify:', api.verify), in 15 minutes.
 CREATE OR REPLACE FUNCTION auth.throttle_limit(p_key text)
 RETURNS int LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE WHEN p_key LIKE 'acct:%' THEN 5 ELSE 20 END;
