@@ -6,11 +6,19 @@
 import { h, add, t, getJSON, errorText, fmtDate } from './lib.js';
 
 export async function render(root, ctx) {
-	const code = decodeURIComponent(ctx.match[1]);
+	// The path's own (encoded) form: the router's prefetch asked for the
+	// same URL, so the two share one request and one place in the budget.
+	const raw = ctx.match[1];
+	let code = raw;
+	try {
+		code = decodeURIComponent(raw);
+	} catch {
+		// Shown as typed.
+	}
 	ctx.setTitle(t('verify.title'));
 	let c;
 	try {
-		c = await getJSON(`/api/v1/verify/${encodeURIComponent(code)}`);
+		c = await getJSON(`/api/v1/verify/${raw}`);
 	} catch (e) {
 		if (!ctx.current())
 			return;
@@ -42,15 +50,18 @@ export async function render(root, ctx) {
 }
 
 function status(c) {
-	let text;
-	if (c.status === 'revoked')
+	let text, look;
+	if (c.status === 'revoked') {
 		text = t('verify.revoked', { date: fmtDate(c.revoked_at) });
-	else if (c.status === 'expired')
+		look = 'verify-revoked';
+	} else if (c.status === 'expired') {
 		text = t('verify.expired', { date: fmtDate(c.expires_at) });
-	else
+		look = 'verify-expired';
+	} else {
 		text = t('verify.valid');
-	return h('p', { class: `verify-status verify-${c.status}`,
-		role: 'status' }, text);
+		look = 'verify-valid';
+	}
+	return h('p', { class: 'verify-status ' + look, role: 'status' }, text);
 }
 
 // lang: the value's language when known (a course's), or true for a name,
