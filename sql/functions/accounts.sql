@@ -490,6 +490,9 @@ BEGIN
 		'created_at', b.created_at, 'response', b.response)
 		ORDER BY b.created_at), '[]')
 		FROM progress_beats b WHERE b.user_id = u.id),
+	    'certificates', (SELECT coalesce(json_agg(certificates.json(x)
+		ORDER BY x.issued_at), '[]') FROM certificates x
+		WHERE x.user_id = u.id),
 	    'quiz_passes', (SELECT coalesce(json_agg(json_build_object(
 		'course', c.slug, 'quiz', q.key, 'title', q.title,
 		'passed_at', qp.passed_at) ORDER BY qp.passed_at), '[]')
@@ -550,6 +553,8 @@ BEGIN
 	PERFORM auth.revoke_all(p_uid, 'erased');
 	DELETE FROM login_throttle WHERE key = v_key;
 	DELETE FROM progress_beats WHERE user_id = p_uid;
+	-- A certificate carries the name: verification then says "unknown".
+	DELETE FROM certificates WHERE user_id = p_uid;
 	DELETE FROM audit_log WHERE actor_id = p_uid AND actor_role = 'learner';
 	RETURN ROW(204, NULL)::api.reply;
 END;

@@ -334,3 +334,14 @@ def test_course_zip(db, admin, instructor, learner):
     assert instructor.get(f"/api/v1/admin/courses/{slug}/certificates.zip").status_code == 403
     r = admin.get("/api/v1/admin/courses/no-such-course/certificates.zip")
     assert r.status_code == 404 and r.json()["error"]["code"] == "course_not_found"
+
+
+def test_export_holds_the_certificates_and_erasure_removes_them(db, learner, course):
+    cert_id, code = complete(db, learner, course)[:2]
+    exported = learner.get("/api/v1/me/export").json()["certificates"]
+    assert [(c["id"], c["code"], c["status"]) for c in exported] == [(cert_id, code, "valid")]
+    r = learner.post("/api/v1/me/erase", json={"password": learner.password})
+    assert r.status_code == 204, r.text
+    assert query(db, "SELECT count(*) FROM certificates WHERE user_id = %s",
+                 learner.user_id) == [(0,)]
+    assert verify(code).status_code == 404
