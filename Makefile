@@ -169,6 +169,7 @@ FUZZ_LIBS_jsonpath	:= src/jsonpath.c src/validate.c -ljansson
 FUZZ_LIBS_csv		:= src/csv.c src/validate.c -ljansson
 FUZZ_LIBS_route_match	:= src/route_match.c
 FUZZ_LIBS_http_parse	:= src/http_parse.c
+FUZZ_LIBS_cert_code	:= src/cert_code.c -lsodium
 FUZZ_LIBS_package	:= src/package.c $(PACKAGE_DEPS) -lzip -lcmark \
 	-ljansson -lsodium
 FUZZ_LIBS_markdown	:= $(FUZZ_LIBS_package)

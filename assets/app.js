@@ -20,6 +20,8 @@ const routes = [
 		auth: true, data: (m) => [`/api/v1/lessons/${m[1]}`] },
 	{ re: /^\/learning$/, view: () => import('./learning.js'), auth: true,
 		data: () => ['/api/v1/me/enrollments'] },
+	{ re: /^\/verify\/([^/]{1,64})$/, view: () => import('./verify.js'),
+		data: (m) => [`/api/v1/verify/${m[1]}`] },
 	{ re: /^\/signin$/, view: () => import('./account.js'),
 		name: 'signin' },
 	{ re: /^\/signup$/, view: () => import('./account.js'),

@@ -52,6 +52,17 @@ static const struct api_route	api_routes[] = {
 	{ POST,	"/api/v1/admin/enrollments/import", AUTH_ADMIN,
 	    admin_enrollments_import },
 
+	/* Certificates: certificates.c */
+	{ GET,	"/api/v1/me/certificates",	AUTH_LEARNER,	my_certificates },
+	{ GET,	"/api/v1/certificates/:id/pdf",	AUTH_LEARNER,	certificate_pdf },
+	{ GET,	"/api/v1/verify/:code",		AUTH_PUBLIC,	verify_get },
+	{ GET,	"/api/v1/admin/certificates",	AUTH_ADMIN,
+	    admin_certificates_list },
+	{ POST,	"/api/v1/admin/certificates/:id/revoke", AUTH_ADMIN,
+	    admin_certificate_revoke },
+	{ GET,	"/api/v1/admin/courses/:slug/certificates.zip", AUTH_ADMIN,
+	    admin_course_certificates_zip },
+
 	/* Authoring: authoring.c */
 	{ GET,	"/api/v1/instructor/courses",	AUTH_INSTRUCTOR, instructor_courses },
 	{ POST,	"/api/v1/instructor/courses",	AUTH_INSTRUCTOR, course_create },

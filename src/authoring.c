@@ -39,7 +39,8 @@ static int	course_call(struct http_request *, struct api_req *,
 
 static const char *const course_fields[] = { "slug", "title", "summary",
     "language", "audiences", "estimated_hours", "translation_group",
-    "sequential", "enroll_opens_at", "enroll_closes_at", "capacity", NULL };
+    "sequential", "enroll_opens_at", "enroll_closes_at", "capacity",
+    "certificate_valid_months", NULL };
 
 /* Checks a course document; creating requires slug, title, language. */
 static int
@@ -114,7 +115,10 @@ course_doc_audiences(struct http_request *req, json_t *body)
 	return (1);
 }
 
-/* estimated_hours, capacity and sequential, each when present. */
+/*
+ * estimated_hours, capacity, sequential and certificate_valid_months,
+ * each when present.
+ */
 static int
 course_doc_settings(struct http_request *req, json_t *body)
 {
@@ -132,6 +136,13 @@ course_doc_settings(struct http_request *req, json_t *body)
 	    json_integer_value(v) < 1)) {
 		reply_field_error(req, "capacity", "The capacity must be a "
 		    "whole number from 1, or null.");
+		return (0);
+	}
+	v = json_object_get(body, "certificate_valid_months");
+	if (v != NULL && !json_is_null(v) && (!json_is_integer(v) ||
+	    json_integer_value(v) < 1 || json_integer_value(v) > 600)) {
+		reply_field_error(req, "certificate_valid_months", "Give the "
+		    "months a certificate is valid, 1 to 600, or null.");
 		return (0);
 	}
 	v = json_object_get(body, "sequential");

@@ -50,6 +50,14 @@ int	module_upload(struct http_request *, struct api_req *);
 int	module_delete(struct http_request *, struct api_req *);
 int	module_reorder(struct http_request *, struct api_req *);
 
+/* certificates.c */
+int	my_certificates(struct http_request *, struct api_req *);
+int	certificate_pdf(struct http_request *, struct api_req *);
+int	admin_certificates_list(struct http_request *, struct api_req *);
+int	admin_certificate_revoke(struct http_request *, struct api_req *);
+int	admin_course_certificates_zip(struct http_request *, struct api_req *);
+int	verify_get(struct http_request *, struct api_req *);
+
 /* learning.c */
 int	enrollment_create(struct http_request *, struct api_req *);
 int	enrollment_delete(struct http_request *, struct api_req *);

@@ -45,6 +45,7 @@
  * Kinds named test_* run only when SG_TEST_JOBS names them.
  */
 static const struct job_kind	jobs_kinds[] = {
+	{ "certificate_issue",	certificate_issue_job,	0 },
 	{ "test_record",	jobs_test_record,	0 },
 	{ "test_fail",		jobs_test_fail,		0 },
 	{ "test_long",		jobs_test_long,		0 },

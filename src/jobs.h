@@ -95,6 +95,9 @@ void		jobs_listen_poll(void);
 void		jobs_listen_release(const char *);
 void		jobs_notified(void);
 
+/* certificates.c: the kinds of the domains. */
+int		certificate_issue_job(struct job *);
+
 /* jobs_testkinds.c: kinds only the test suite enables (SG_TEST_JOBS). */
 int		jobs_test_record(struct job *);
 int		jobs_test_fail(struct job *);

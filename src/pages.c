@@ -121,6 +121,7 @@ static const struct page_route	page_routes[] = {
 	{ "/learning",	0,	SHELL_PAGE },
 	{ "/staff",	0,	SHELL_STAFF },
 	{ "/staff/",	1,	SHELL_STAFF },
+	{ "/verify/",	1,	SHELL_PAGE },
 	{ NULL,		0,	0 },
 };
 

@@ -10,7 +10,8 @@
 -- only replaced: dropping one there is a line in a new sql/schema/ file.
 
 -- Throttling policy: 5 for an account ('acct:'), 20 for a client address
--- signing in ('addr:') or registering ('reg:'), in 15 minutes.
+-- signing in ('addr:'), registering ('reg:') or asking for unknown
+-- certificate codes ('verify:', api.verify), in 15 minutes.
 CREATE OR REPLACE FUNCTION auth.throttle_limit(p_key text)
 RETURNS int LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE WHEN p_key LIKE 'acct:%' THEN 5 ELSE 20 END;
@@ -489,6 +490,9 @@ BEGIN
 		'created_at', b.created_at, 'response', b.response)
 		ORDER BY b.created_at), '[]')
 		FROM progress_beats b WHERE b.user_id = u.id),
+	    'certificates', (SELECT coalesce(json_agg(certificates.json(x)
+		ORDER BY x.issued_at), '[]') FROM certificates x
+		WHERE x.user_id = u.id),
 	    'quiz_passes', (SELECT coalesce(json_agg(json_build_object(
 		'course', c.slug, 'quiz', q.key, 'title', q.title,
 		'passed_at', qp.passed_at) ORDER BY qp.passed_at), '[]')
@@ -549,6 +553,8 @@ BEGIN
 	PERFORM auth.revoke_all(p_uid, 'erased');
 	DELETE FROM login_throttle WHERE key = v_key;
 	DELETE FROM progress_beats WHERE user_id = p_uid;
+	-- A certificate carries the name: verification then says "unknown".
+	DELETE FROM certificates WHERE user_id = p_uid;
 	DELETE FROM audit_log WHERE actor_id = p_uid AND actor_role = 'learner';
 	RETURN ROW(204, NULL)::api.reply;
 END;

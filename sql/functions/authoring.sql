@@ -141,7 +141,7 @@ DECLARE
 BEGIN
 	INSERT INTO courses AS x (slug, title, summary, language, audiences,
 	    estimated_hours, translation_group, sequential, enroll_opens_at,
-	    enroll_closes_at, capacity, owner_id)
+	    enroll_closes_at, capacity, certificate_valid_months, owner_id)
 	VALUES (p_doc->>'slug', p_doc->>'title',
 	    coalesce(p_doc->>'summary', ''), p_doc->>'language',
 	    coalesce((SELECT array_agg(a::profession) FROM
@@ -151,7 +151,8 @@ BEGIN
 	    coalesce((p_doc->>'sequential')::boolean, false),
 	    (p_doc->>'enroll_opens_at')::timestamptz,
 	    (p_doc->>'enroll_closes_at')::timestamptz,
-	    (p_doc->>'capacity')::int, p_owner)
+	    (p_doc->>'capacity')::int,
+	    (p_doc->>'certificate_valid_months')::int, p_owner)
 	ON CONFLICT (slug) DO NOTHING
 	RETURNING * INTO c;
 	IF NOT FOUND THEN
@@ -195,6 +196,7 @@ BEGIN
 	    SELECT json_agg(content.course_json(c) || jsonb_build_object(
 		'status', c.status, 'version', c.version,
 		'updated_at', c.updated_at,
+		'certificate_valid_months', c.certificate_valid_months,
 		'modules', (SELECT count(*) FROM modules m
 		    WHERE m.course_id = c.id)) ORDER BY c.updated_at DESC)
 	    FROM courses c
@@ -258,6 +260,10 @@ BEGIN
 		ELSE enroll_closes_at END,
 	    capacity = CASE WHEN p_doc ? 'capacity'
 		THEN (p_doc->>'capacity')::int ELSE capacity END,
+	    certificate_valid_months = CASE
+		WHEN p_doc ? 'certificate_valid_months'
+		THEN (p_doc->>'certificate_valid_months')::int
+		ELSE certificate_valid_months END,
 	    updated_at = now()
 	WHERE id = c.id;
 	PERFORM content.outline_refresh(c.id);

@@ -114,6 +114,28 @@ TABLE = {
         "C2/module:none": "403 403 403 404 404",
         "C2/module:C1": "403 403 403 404 404",
     },
+    ("get", "/api/v1/certificates/{id}/pdf"): {
+        # The owner, the course's instructors and admins; to anyone else
+        # the certificate does not exist.
+        "cert:C1": "200 404 200 404 200",
+        "cert:C2": "404 200 404 200 200",
+    },
+    ("post", "/api/v1/admin/certificates/{id}/revoke"): {
+        # An empty reason: refused once authorised (422), so nothing is
+        # revoked for the other cells.
+        "cert:C1": "403 403 403 403 422",
+        "cert:C2": "403 403 403 403 422",
+    },
+    ("get", "/api/v1/admin/courses/{slug}/certificates.zip"): {
+        "C1": "403 403 403 403 200",
+        "C2": "403 403 403 403 200",
+        "D1": "403 403 403 403 200",
+    },
+    ("get", "/api/v1/verify/{code}"): {
+        # Public, as the catalog; known codes cost no one's budget.
+        "code:C1": "200 200 200 200 200",
+        "code:C2": "200 200 200 200 200",
+    },
     ("patch", "/api/v1/admin/users/{id}"): {
         "user:L1": "403 403 403 403 200",
         "user:L2": "403 403 403 403 200",
@@ -132,6 +154,7 @@ BODIES = {
     ("post", "/api/v1/instructor/courses/{slug}/instructors"): {"email": NOBODY},
     ("put", "/api/v1/instructor/courses/{slug}/modules/order"): {"keys": []},
     ("patch", "/api/v1/admin/users/{id}"): {"disabled": False},
+    ("post", "/api/v1/admin/certificates/{id}/revoke"): {"reason": ""},
 }
 
 
@@ -178,6 +201,19 @@ def world():
     for k in ACTORS:
         ids["user:" + k] = who[k].user_id
     ids["media"] = query(db, "SELECT sha256 FROM media LIMIT 1")[0][0]
+    # L1's certificate of C1 and L2's of C2, with a PDF, made as the
+    # certificate_issue job would (the completion itself would change the
+    # lesson cells).
+    for k, learner, slug in (("C1", "L1", c1), ("C2", "L2", c2)):
+        code = "-".join(uuid.uuid4().hex[i:i + 4].upper() for i in (0, 4, 8, 12))
+        ids["cert:" + k], ids["code:" + k] = query(
+            db, "INSERT INTO certificates (enrollment_id, completed_at, user_id, course_id, "
+                "code, name, course_title, language, course_version, hours, pdf, pdf_sha256) "
+                "SELECT e.id, now(), e.user_id, c.id, %s, 'Test Person', c.title, c.language, "
+                "c.version, c.estimated_hours, '%%PDF-1.7'::bytea, "
+                "encode(sha256('%%PDF-1.7'::bytea), 'hex') FROM enrollments e "
+                "JOIN courses c ON c.id = e.course_id WHERE c.slug = %s AND e.user_id = %s "
+                "RETURNING id::text, code", code, slug, who[learner].user_id)[0]
     yield who, ids, db
     db.close()
 
@@ -194,8 +230,10 @@ def target(path, obj, ids):
     for p in parts:
         if p.startswith("module:"):
             values["key"] = ids[p]
-        elif p.startswith("lesson:") or p.startswith("user:"):
+        elif p.startswith(("lesson:", "user:", "cert:")):
             values["id"] = ids[p]
+        elif p.startswith("code:"):
+            values["code"] = ids[p]
         else:
             values["slug"] = ids[p]
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)

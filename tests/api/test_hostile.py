@@ -341,6 +341,7 @@ def world():
         w["sha256"] = bytes(w["sha256"]).hex()
     for method, path, op in operations():
         values = {"slug": slug, "key": keys[0], "sha256": w["sha256"],
+                  "code": "0000-0000-0000-0000",
                   "id": target.user_id if "/users/" in path else w["lesson"]}
         w["params"][path] = {n: values[n] for n in re.findall(r"\{(\w+)\}", path)}
     w["workers"] = workers()
@@ -368,7 +369,7 @@ def spent(w):
     accounts', and the address's: every test comes from 127.0.0.1)."""
     emails = [c.email for c in w["clients"].values()] + [w["target"].email]
     query(w["db"], "DELETE FROM login_throttle WHERE key LIKE 'addr:%%' "
-                   "OR key LIKE 'reg:%%' OR key = ANY (SELECT auth.account_key(e) FROM unnest(%s::text[]) e)",
+                   "OR key LIKE 'reg:%%' OR key LIKE 'verify:%%' OR key = ANY (SELECT auth.account_key(e) FROM unnest(%s::text[]) e)",
           emails)
 
 
