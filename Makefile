@@ -148,7 +148,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_tes
 .PHONY: unit-tests
 unit-tests: $(UNIT_TESTS)
 
-build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.c src/*.h)
+build/unit/%_test: tests/unit/%_test.c src/%.c $(wildcard src/*.c src/*.h tests/unit/*.h)
 	@mkdir -p build/unit
 	cc $(UNIT_CFLAGS) -o $@ $< src/$*.c $(UNIT_LIBS_$*) -lcmocka -lsodium
 
