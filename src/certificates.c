@@ -88,6 +88,17 @@ certificate_pdf_send(struct http_request *req, struct api_req *ar)
 	return (KORE_RESULT_OK);
 }
 
+/*
+ * Re-certification: a new round of the course once the certificate has
+ * expired (api.enrollment_renew; 409 while it is valid).
+ */
+int
+enrollment_renew(struct http_request *req, struct api_req *ar)
+{
+	return (api_course_call(req, ar, "SELECT status, body FROM "
+	    "api.enrollment_renew($1, $2, $3)", 0, NULL));
+}
+
 int
 admin_certificates_list(struct http_request *req, struct api_req *ar)
 {
