@@ -249,6 +249,24 @@ def test_the_verification_page(db, learner, course):
     assert "unsafe-inline" not in csp and "script-src 'self'" in csp
     assert '<html lang="es"' in r.text
     assert requests.get(url("/static/verify.js")).status_code == 200
+    # As people type it.
+    assert requests.get(url(f"/verify/{code.lower()}")).status_code == 200
+
+    # An unknown code: the page says so, with a 404, and costs the budget
+    # as the API's lookup does.
+    for unknown in ("0000-0000-0000-0000", "not-a-code", ""):
+        r = requests.get(url(f"/verify/{unknown}"), headers={"Accept-Language": "es"})
+        assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
+        assert '<html lang="es"' in r.text
+    assert requests.post(url(f"/verify/{code}")).status_code == 405
+    spent = query(db, "SELECT count(*) FROM login_throttle WHERE key LIKE 'verify:%%'")[0][0]
+    assert spent >= 1
+    for i in range(20):
+        requests.get(url(f"/verify/0000-0000-0000-{i:04d}"))
+    r = requests.get(url(f"/verify/{code}"))
+    assert r.status_code == 429 and r.headers["Content-Type"].startswith("text/html")
+    assert int(r.headers["Retry-After"]) >= 1
+    assert verify(code).status_code == 429
 
 
 def test_enumeration_is_throttled(db, learner, course):
