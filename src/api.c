@@ -75,6 +75,8 @@ static const struct api_route	api_routes[] = {
 	    course_preview },
 	{ POST,	"/api/v1/instructor/courses/:slug/instructors", AUTH_INSTRUCTOR,
 	    course_instructor_add },
+	{ GET,	"/api/v1/instructor/courses/:slug/learners", AUTH_INSTRUCTOR,
+	    course_learners },
 	{ POST,	"/api/v1/instructor/courses/:slug/modules", AUTH_INSTRUCTOR,
 	    module_upload },
 	{ PUT,	"/api/v1/instructor/courses/:slug/modules/order", AUTH_INSTRUCTOR,

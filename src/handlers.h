@@ -46,6 +46,7 @@ int	course_publish(struct http_request *, struct api_req *);
 int	course_unpublish(struct http_request *, struct api_req *);
 int	course_preview(struct http_request *, struct api_req *);
 int	course_instructor_add(struct http_request *, struct api_req *);
+int	course_learners(struct http_request *, struct api_req *);
 int	module_upload(struct http_request *, struct api_req *);
 int	module_delete(struct http_request *, struct api_req *);
 int	module_reorder(struct http_request *, struct api_req *);

@@ -88,6 +88,13 @@ TABLE = {
         "C2": "403 403 403 200 200",
         "D1": "403 403 200 403 200",
     },
+    ("get", "/api/v1/instructor/courses/{slug}/learners"): {
+        # The course's instructors and admins; a learner, enrolled or
+        # not, and another instructor are refused.
+        "C1": "403 403 200 403 200",
+        "C2": "403 403 403 200 200",
+        "D1": "403 403 200 403 200",
+    },
     ("post", "/api/v1/instructor/courses/{slug}/instructors"): {
         # An address nobody has: the owner learns that (422, field email),
         # a stranger learns nothing (403).
