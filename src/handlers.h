@@ -59,6 +59,12 @@ int	admin_certificate_revoke(struct http_request *, struct api_req *);
 int	admin_course_certificates_zip(struct http_request *, struct api_req *);
 int	verify_get(struct http_request *, struct api_req *);
 
+/* quiz_banks.c */
+int	question_import(struct http_request *, struct api_req *);
+int	question_bank_list(struct http_request *, struct api_req *);
+int	question_delete(struct http_request *, struct api_req *);
+int	quiz_stats(struct http_request *, struct api_req *);
+
 /* learning.c */
 int	enrollment_create(struct http_request *, struct api_req *);
 int	enrollment_delete(struct http_request *, struct api_req *);
