@@ -77,7 +77,7 @@ function drawBank(box, bank, url, lang, said, redraw) {
 	}
 	box.replaceChildren(h('p', null, t('staff.bank.count',
 		{ n: bank.questions.length, categories: bank.categories.length })),
-	[...by.entries()].map(([cat, qs], i) => h('section', {
+	...[...by.entries()].map(([cat, qs], i) => h('section', {
 		class: 'bank-category', 'aria-labelledby': `cat-${i}` },
 	h('h3', { id: `cat-${i}` }, categoryName(cat), ' ',
 		h('span', { class: 'muted' }, `(${fmtNumber(qs.length)})`)),
@@ -186,7 +186,7 @@ function skippedText(s) {
 
 function skippedList(list) {
 	if (!list || list.length === 0)
-		return null;
+		return [];
 	return [h('h4', { id: 'skipped-h' }, t('staff.bank.skipped',
 		{ n: list.length })),
 	h('ul', { class: 'problems skipped', 'aria-labelledby': 'skipped-h' },
@@ -205,7 +205,7 @@ function showProblems(box, e) {
 		e.problems.map((p) => h('li', { 'data-code': p.code },
 			h('strong', { class: 'where' }, place(p) ||
 				t('staff.bank.wholeFile')), ': ', problemText(p.code)))),
-		skippedList(e.skipped));
+		...skippedList(e.skipped));
 	box.querySelector('h3').focus();
 }
 
@@ -217,6 +217,6 @@ function showImported(box, r) {
 			id: 'bank-imported' }, r.questions.map((q) => h('li', null,
 			q.title || q.key, ' · ', typeName(q.type), ' · ',
 			categoryName(q.category)))) : null,
-		skippedList(r.skipped));
+		...skippedList(r.skipped));
 	box.querySelector('h3').focus();
 }
