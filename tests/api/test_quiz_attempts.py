@@ -740,3 +740,30 @@ def test_settings_get_patch_and_a_new_upload_keeps_them(db, instructor, learner)
         assert r.status_code == 403 and r.json()["error"]["code"] == "not_your_course"
     assert learner.get(f"/api/v1/instructor/quizzes/{qid}").status_code == 403
     assert instructor.get(f"/api/v1/instructor/quizzes/{uuid.uuid4()}").status_code == 404
+
+
+def test_reading_an_expired_attempt_grades_it_as_saved(db, instructor, learner):
+    slug, qid = enrolled(db, instructor, learner, time_limit_minutes=5)
+    att = start(learner, qid).json()["attempt"]
+    right = right_answers(db, att["id"])
+    assert learner.put(f"/api/v1/attempts/{att['id']}/answers",
+                       json={"answers": right}).status_code == 200
+    query(db, "UPDATE quiz_attempts SET deadline = now() - interval '1 minute' WHERE id = %s",
+          att["id"])
+    # The quiz's page is the touch: it shows the attempt submitted.
+    quiz = learner.get(f"/api/v1/quizzes/{qid}").json()
+    assert quiz["quiz"]["open_attempt_id"] is None and quiz["quiz"]["passed"] is True
+    assert [(a["state"], a["score"]) for a in quiz["attempts"]] == [("submitted", 100)]
+    row = attempt_row(db, att["id"])
+    assert row["submitted_by"] == "deadline" and row["answers"] == right
+    got = learner.get(f"/api/v1/attempts/{att['id']}").json()
+    assert got["state"] == "submitted" and got["score"] == 100
+    # Its job, when it runs, finds nothing to do.
+    query(db, "UPDATE jobs SET run_at = now() WHERE dedupe_key = %s", "quiz_deadline:" + att["id"])
+    query(db, "NOTIFY jobs")
+    wait_for(lambda: query(db, "SELECT state FROM jobs WHERE dedupe_key = %s",
+                           "quiz_deadline:" + att["id"])[0][0] == "done", "the job's end")
+    assert attempt_row(db, att["id"])["submitted_by"] == "deadline"
+    # A start after it makes attempt 2.
+    r = start(learner, qid)
+    assert r.status_code == 201 and r.json()["attempt"]["number"] == 2
