@@ -308,7 +308,7 @@ quiz_attempts_make() {
 	sort -n "$OUT/tokens.txt" | head -n "$BENCH_QUIZ_SAVERS" |
 	while read -r n tok; do
 		quiz=$(printf '00000000-0000-4000-e000-%d' $((100000000000 + n % BENCH_COURSES)))
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -X POST \
+		code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 60 -X POST -d "" \
 		    -H "Authorization: Bearer $tok" "$BENCH_BASE/api/v1/quizzes/$quiz/attempts")
 		case $code in
 		200|201) ;;
@@ -316,7 +316,7 @@ quiz_attempts_make() {
 		esac
 	done
 	savers=$(sort -n "$OUT/tokens.txt" | head -n "$BENCH_QUIZ_SAVERS" |
-	    awk '{ printf "%s%s", NR > 1 ? "," : "", $1 }')
+	    awk '{ printf "%s%s", (NR > 1 ? "," : ""), $1 }')
 	psql "$1" -XAt -c "SELECT n, a.id, a.questions->0->>'id',
 	    a.questions->0->'view'->'choices'->0->>'id'
 	    FROM unnest('{$savers}'::int[]) n JOIN quiz_attempts a

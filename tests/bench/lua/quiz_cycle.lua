@@ -52,8 +52,9 @@ function request()
 		if s.state == "idle" and starting[s.quiz] == nil then
 			s.state = "starting"
 			starting[s.quiz] = s
+			-- No body, but a length (Kore wants one on a POST).
 			return wrk.format("POST", "/api/v1/quizzes/" .. s.quiz ..
-			    "/attempts", headers(s.auth))
+			    "/attempts", headers(s.auth), "")
 		end
 	end
 	local s = slots[math.random(#slots)]

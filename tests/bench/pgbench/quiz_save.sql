@@ -16,8 +16,8 @@ SELECT a.id AS attempt, a.questions->0->>'id' AS qid,
 SELECT status, body FROM api.attempt_questions(
     ('00000000-0000-4000-8000-' || :u)::uuid,
     ('00000000-0000-4000-9000-' || :u)::uuid,
-    :attempt::uuid, false, ARRAY[:qid]);
+    :attempt::uuid, false, ARRAY[:qid::text]);
 SELECT status, body FROM api.attempt_answers_save(
     ('00000000-0000-4000-8000-' || :u)::uuid,
     ('00000000-0000-4000-9000-' || :u)::uuid,
-    :attempt::uuid, jsonb_build_object(:qid, jsonb_build_object('choice', :choice)));
+    :attempt::uuid, jsonb_build_object(:qid::text, jsonb_build_object('choice', :choice::text)));
