@@ -295,7 +295,7 @@ function drawModules(box, c, url, draw, said) {
 				h('a', { href: `/staff/lessons/${l.id}`,
 					'aria-label': t('staff.modules.previewOf',
 						{ title: l.title }) }, t('staff.modules.preview'))))),
-			m.quiz ? quizLine(m.quiz, c.language) : null,
+			m.quiz ? quizLine(m.quiz, c) : null,
 			h('div', { class: 'buttons' },
 				i > 0 ? h('button', { type: 'button', class: 'secondary small up',
 					'aria-label': t('staff.modules.upOf', { title: m.title }),
@@ -322,13 +322,14 @@ function drawModules(box, c, url, draw, said) {
 }
 
 // A module's quiz: its settings and its statistics.
-function quizLine(q, lang) {
+function quizLine(q, c) {
+	const course = `?course=${encodeURIComponent(c.slug)}`;
 	return h('p', { class: 'quiz-line' }, t('staff.quiz.label'), ' ',
-		h('span', { lang }, q.title), ' ',
-		h('a', { href: `/staff/quizzes/${q.id}`, 'aria-label':
+		h('span', { lang: c.language }, q.title), ' ',
+		h('a', { href: `/staff/quizzes/${q.id}${course}`, 'aria-label':
 			t('staff.quiz.settingsOf', { title: q.title }) },
 		t('staff.quiz.settings')), ' ',
-		h('a', { href: `/staff/quizzes/${q.id}/stats`, 'aria-label':
+		h('a', { href: `/staff/quizzes/${q.id}/stats${course}`, 'aria-label':
 			t('staff.quiz.statsOf', { title: q.title }) },
 		t('staff.quiz.stats')));
 }

@@ -25,14 +25,24 @@ function failed(root, ctx, e) {
 		h('p', { role: 'alert' }, errorText(e, 'staff.error.quiz')));
 }
 
-// Back to the course, when the answer names it.
-function crumbs(q) {
-	const c = q.course;
+// The course a quiz belongs to, as the course page's links name it
+// (?course=SLUG): the quiz's answers do not say, and the API checks the
+// caller's right to it either way.
+function courseOf(ctx) {
+	const slug = ctx.query.get('course') || '';
+	return /^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) ? slug : null;
+}
+
+function crumbs(slug) {
 	return h('p', { class: 'crumbs' },
 		h('a', { href: '/staff' }, t('staff.courses.title')),
-		c && c.slug ? [h('span', { 'aria-hidden': 'true' }, ' › '),
-			h('a', { href: `/staff/courses/${encodeURIComponent(c.slug)}`,
-				lang: c.language || null }, c.title || c.slug)] : null);
+		slug ? [h('span', { 'aria-hidden': 'true' }, ' › '),
+			h('a', { href: `/staff/courses/${slug}` },
+				t('staff.quiz.course'))] : null);
+}
+
+function withCourse(path, slug) {
+	return slug ? `${path}?course=${slug}` : path;
 }
 
 // ---------------------------------------------------------------- settings
@@ -113,11 +123,12 @@ async function settings(root, ctx, id) {
 		failed(root, ctx, e);
 		return;
 	}
+	const slug = courseOf(ctx);
 	let categories = null;
-	if (q.course && q.course.slug) {
+	if (slug) {
 		try {
-			categories = (await getJSON(`/api/v1/instructor/courses/${
-				q.course.slug}/questions`)).categories;
+			categories = (await getJSON(
+				`/api/v1/instructor/courses/${slug}/questions`)).categories;
 		} catch {
 			categories = null;
 		}
@@ -158,17 +169,26 @@ async function settings(root, ctx, id) {
 			const r = await api.patch(url, body);
 			q = r.quiz;
 			said.textContent = t('staff.quiz.saved');
+			const size = document.getElementById('quiz-pool-size');
+			if (size && Number.isInteger(q.pool_size))
+				size.textContent = t('staff.quiz.poolSize',
+					{ n: q.question_count, pool: q.pool_size });
 		} catch (x) {
 			apiFailure(x, all, err);
 		} finally {
 			submit.disabled = false;
 		}
 	});
-	add(root, crumbs(q),
+	add(root, crumbs(slug),
 		h('h1', { id: 'quiz-h' }, t('staff.quiz.settingsTitle',
 			{ title: q.title })),
-		h('p', null, h('a', { href: `/staff/quizzes/${id}/stats` },
-			t('staff.quiz.stats'))),
+		q.module ? h('p', null, t('staff.quiz.module',
+			{ title: q.module.title })) : null,
+		Number.isInteger(q.pool_size) ? h('p', { id: 'quiz-pool-size' },
+			t('staff.quiz.poolSize', { n: q.question_count,
+				pool: q.pool_size })) : null,
+		h('p', null, h('a', { href: withCourse(`/staff/quizzes/${id}/stats`,
+			slug) }, t('staff.quiz.stats'))),
 		said, form);
 }
 
@@ -215,9 +235,10 @@ async function stats(root, ctx, id) {
 	ctx.setTitle(t('staff.stats.title', { title: q.title }));
 	const fact = (key, value, id2) => [h('dt', null, t(key)),
 		h('dd', { id: id2 || null }, value)];
-	add(root, crumbs(q),
+	const slug = courseOf(ctx);
+	add(root, crumbs(slug),
 		h('h1', null, t('staff.stats.title', { title: q.title })),
-		h('p', null, h('a', { href: `/staff/quizzes/${id}` },
+		h('p', null, h('a', { href: withCourse(`/staff/quizzes/${id}`, slug) },
 			t('staff.quiz.settings'))),
 		h('dl', { class: 'facts', id: 'stats-summary' },
 			fact('staff.stats.attempts', fmtNumber(s.attempts),
