@@ -98,6 +98,16 @@ static const struct api_route	api_routes[] = {
 	{ DELETE, "/api/v1/instructor/courses/:slug/modules/:key",
 	    AUTH_INSTRUCTOR, module_delete },
 
+	/* Question banks and quiz statistics: quiz_banks.c */
+	{ POST,	"/api/v1/instructor/courses/:slug/questions/import",
+	    AUTH_INSTRUCTOR, question_import },
+	{ GET,	"/api/v1/instructor/courses/:slug/questions", AUTH_INSTRUCTOR,
+	    question_bank_list },
+	{ DELETE, "/api/v1/instructor/courses/:slug/questions/:key",
+	    AUTH_INSTRUCTOR, question_delete },
+	{ GET,	"/api/v1/instructor/quizzes/:id/stats", AUTH_INSTRUCTOR,
+	    quiz_stats },
+
 	/* Administration: admin.c */
 	{ GET,	"/api/v1/admin/users",		AUTH_ADMIN,	admin_users_list },
 	{ PATCH, "/api/v1/admin/users/:id",	AUTH_ADMIN,	admin_user_patch },

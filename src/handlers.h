@@ -67,6 +67,11 @@ int	quiz_attempt_submit(struct http_request *, struct api_req *);
 int	instructor_course_quizzes(struct http_request *, struct api_req *);
 int	instructor_quiz_get(struct http_request *, struct api_req *);
 int	instructor_quiz_patch(struct http_request *, struct api_req *);
+/* quiz_banks.c */
+int	question_import(struct http_request *, struct api_req *);
+int	question_bank_list(struct http_request *, struct api_req *);
+int	question_delete(struct http_request *, struct api_req *);
+int	quiz_stats(struct http_request *, struct api_req *);
 
 /* learning.c */
 int	enrollment_create(struct http_request *, struct api_req *);

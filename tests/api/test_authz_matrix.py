@@ -116,6 +116,33 @@ TABLE = {
         "C2/module:none": "403 403 403 404 404",
         "C2/module:C1": "403 403 403 404 404",
     },
+    ("post", "/api/v1/instructor/courses/{slug}/questions/import"): {
+        # Not a question file: the owner gets the importer's 422, nothing
+        # is written; a stranger 403, before the file is read.
+        "C1": "403 403 422 403 422",
+        "C2": "403 403 403 422 422",
+        "D1": "403 403 422 403 422",
+    },
+    ("get", "/api/v1/instructor/courses/{slug}/questions"): {
+        "C1": "403 403 200 403 200",
+        "C2": "403 403 403 200 200",
+        "D1": "403 403 200 403 200",
+    },
+    ("delete", "/api/v1/instructor/courses/{slug}/questions/{key}"): {
+        # Another course's question, or none: 404 to those who may look.
+        "C1/question:none": "403 403 404 403 404",
+        "C1/question:C2": "403 403 404 403 404",
+        "C2/question:none": "403 403 403 404 404",
+        "C2/question:C1": "403 403 403 404 404",
+    },
+    ("get", "/api/v1/instructor/quizzes/{id}/stats"): {
+        # The course's instructors and admins; learners are refused by
+        # role, another instructor by the course.
+        "quiz:C1": "403 403 200 403 200",
+        "quiz:C2": "403 403 403 200 200",
+        "quiz:D1": "403 403 200 403 200",
+        "quiz:none": "403 403 404 404 404",
+    },
     ("get", "/api/v1/certificates/{id}/pdf"): {
         # The owner, the course's instructors and admins; to anyone else
         # the certificate does not exist.
@@ -246,12 +273,25 @@ def world():
         ids["lesson:" + k] = lesson_of(db, slug)
         ids["module:" + k] = module_key(slug)
     ids["module:none"] = "no-such-module"
+    ids["question:none"] = "no-such-question"
+    for k, slug in (("C1", c1), ("C2", c2), ("D1", d1)):
+        ids["quiz:" + k] = query(db, "SELECT q.id::text FROM quizzes q JOIN courses c "
+                                     "ON c.id = q.course_id WHERE c.slug = %s LIMIT 1",
+                                 slug)[0][0]
+    ids["quiz:none"] = str(uuid.uuid4())
+    # A question in each bank, straight into the table (the import is the
+    # route under test above).
+    for k, slug in (("C1", c1), ("C2", c2)):
+        ids["question:" + k] = "bank-" + k.lower()
+        query(db, "INSERT INTO question_bank (course_id, key, type, question, source) "
+                  "SELECT id, %s, 'true_false', %s::jsonb, 'api' FROM courses WHERE slug = %s",
+              ids["question:" + k], '{"key": "%s", "type": "true_false", "prompt": "P?", '
+              '"choices": [{"key": "true", "text": "True", "correct": true}, '
+              '{"key": "false", "text": "False", "correct": false}]}' % ids["question:" + k],
+              slug)
     for k in ACTORS:
         ids["user:" + k] = who[k].user_id
     ids["media"] = query(db, "SELECT sha256 FROM media LIMIT 1")[0][0]
-    for k, slug in (("C1", c1), ("C2", c2), ("D1", d1)):
-        ids["quiz:" + k] = query(db, "SELECT q.id::text FROM quizzes q JOIN courses c "
-                                     "ON c.id = q.course_id WHERE c.slug = %s", slug)[0][0]
     # Each learner's open attempt at their course's quiz.
     for k, learner in (("C1", "L1"), ("C2", "L2")):
         r = who[learner].post(f"/api/v1/quizzes/{ids['quiz:' + k]}/attempts")
@@ -284,7 +324,7 @@ def target(path, obj, ids):
     parts = obj.split("/")
     values = {}
     for p in parts:
-        if p.startswith("module:"):
+        if p.startswith(("module:", "question:")):
             values["key"] = ids[p]
         elif p.startswith(("lesson:", "user:", "cert:", "quiz:", "attempt:")):
             values["id"] = ids[p]
@@ -302,6 +342,9 @@ def call(client, method, path, obj, ids):
         kw["json"] = BODIES[key]
     if path.endswith("/progress") and method == "put":
         kw["headers"] = {"Idempotency-Key": str(uuid.uuid4())}
+    if path.endswith("/questions/import"):
+        kw["data"] = b"\xff not a question file"
+        kw["headers"] = {"Content-Type": "text/plain"}
     if path.endswith("/modules") and method == "post":
         kw["files"] = {"package": ("module.zip", b"not a zip", "application/zip")}
     return getattr(client, method)(target(path, obj, ids), **kw)
