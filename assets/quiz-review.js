@@ -49,9 +49,7 @@ export function result(root, page, a) {
 		h('a', { class: 'button', href: `/quizzes/${quiz.id}`,
 			id: 'back-to-quiz' }, t('quiz.backToQuiz')),
 		h('a', { class: 'button secondary', href: `/courses/${
-			encodeURIComponent(quiz.course.slug)}` },
-		t('lesson.backToCourse'), ' ', h('span', { lang },
-			quiz.course.title))));
+			encodeURIComponent(quiz.course.slug)}` }, t('quiz.backToCourse'))));
 	add(root, quizHeader(quiz, lang), box, review(a, quiz, lang));
 }
 
@@ -63,7 +61,8 @@ function review(a, quiz, lang) {
 			t(`quiz.policy.${quiz.review_policy}`)));
 		return sec;
 	}
-	const total = a.review.length;
+	const total = Math.max(a.review.length,
+		...a.review.map((r) => Number(r.number) || 0));
 	a.review.forEach((r, i) => sec.append(item(r, i + 1, total, lang)));
 	return sec;
 }
