@@ -52,6 +52,22 @@ static const struct api_route	api_routes[] = {
 	{ POST,	"/api/v1/admin/enrollments/import", AUTH_ADMIN,
 	    admin_enrollments_import },
 
+	/* Quizzes: quiz_attempts.c */
+	{ GET,	"/api/v1/quizzes/:id",		AUTH_LEARNER,	quiz_get },
+	{ POST,	"/api/v1/quizzes/:id/attempts",	AUTH_LEARNER,
+	    quiz_attempt_start },
+	{ GET,	"/api/v1/attempts/:id",		AUTH_LEARNER,	quiz_attempt_get },
+	{ PUT,	"/api/v1/attempts/:id/answers",	AUTH_LEARNER,
+	    quiz_attempt_save },
+	{ POST,	"/api/v1/attempts/:id/submit",	AUTH_LEARNER,
+	    quiz_attempt_submit },
+	{ GET,	"/api/v1/instructor/courses/:slug/quizzes", AUTH_INSTRUCTOR,
+	    instructor_course_quizzes },
+	{ GET,	"/api/v1/instructor/quizzes/:id", AUTH_INSTRUCTOR,
+	    instructor_quiz_get },
+	{ PATCH, "/api/v1/instructor/quizzes/:id", AUTH_INSTRUCTOR,
+	    instructor_quiz_patch },
+
 	/* Certificates: certificates.c */
 	{ GET,	"/api/v1/me/certificates",	AUTH_LEARNER,	my_certificates },
 	{ GET,	"/api/v1/certificates/:id/pdf",	AUTH_LEARNER,	certificate_pdf },

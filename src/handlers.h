@@ -58,6 +58,16 @@ int	admin_certificate_revoke(struct http_request *, struct api_req *);
 int	admin_course_certificates_zip(struct http_request *, struct api_req *);
 int	verify_get(struct http_request *, struct api_req *);
 
+/* quiz_attempts.c */
+int	quiz_get(struct http_request *, struct api_req *);
+int	quiz_attempt_start(struct http_request *, struct api_req *);
+int	quiz_attempt_get(struct http_request *, struct api_req *);
+int	quiz_attempt_save(struct http_request *, struct api_req *);
+int	quiz_attempt_submit(struct http_request *, struct api_req *);
+int	instructor_course_quizzes(struct http_request *, struct api_req *);
+int	instructor_quiz_get(struct http_request *, struct api_req *);
+int	instructor_quiz_patch(struct http_request *, struct api_req *);
+
 /* learning.c */
 int	enrollment_create(struct http_request *, struct api_req *);
 int	enrollment_delete(struct http_request *, struct api_req *);

@@ -117,9 +117,15 @@ BEGIN
 		    coalesce((p_doc->'quiz'->>'pass_mark')::int, 70),
 		    coalesce((p_doc->'quiz'->>'required')::boolean, true),
 		    p_doc->'quiz')
+		-- Settings an instructor changed through the API stay
+		-- (settings_updated_at); the other settings columns are
+		-- the API's alone and a package never sets them.
 		ON CONFLICT (module_id) DO UPDATE SET
 		    key = EXCLUDED.key, title = EXCLUDED.title,
-		    pass_mark = EXCLUDED.pass_mark, required = EXCLUDED.required,
+		    pass_mark = CASE WHEN q.settings_updated_at IS NULL
+			THEN EXCLUDED.pass_mark ELSE q.pass_mark END,
+		    required = CASE WHEN q.settings_updated_at IS NULL
+			THEN EXCLUDED.required ELSE q.required END,
 		    definition = EXCLUDED.definition, updated_at = now();
 	END IF;
 
