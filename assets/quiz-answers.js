@@ -66,9 +66,12 @@ export class AnswerQueue extends EventTarget {
 				this.pending[qid] = a;
 			}
 		}
+		// The link is back: send now, not at the retry timer's turn.
 		this.onOnline = () => {
+			clearTimeout(this.retry);
+			this.retry = null;
 			this.backoff = 0;
-			this.kick(0);
+			this.flush();
 		};
 		window.addEventListener('online', this.onOnline);
 	}

@@ -223,6 +223,7 @@ test('a quiz taken with the link lost half way: answers kept, sent, graded',
 		const { user, token } = await learner(c);
 		const s = await openPage(browser);
 		const { page, context } = s;
+		await page.clock.install();
 		await page.goto('/signin');
 		await ready(page);
 		await signInBrowser(page, user.email);
@@ -298,7 +299,9 @@ test('a quiz taken with the link lost half way: answers kept, sent, graded',
 		assert.equal(Object.keys((await serverAttempt(token, attemptId))
 			.answers).length, 1);
 
-		// The link is back: the page sends them by itself.
+		// The link is back: the page sends them by itself, at the online
+		// event (the clock stands still, so no retry timer can).
+		await page.clock.pauseAt(Date.now() + 3600 * 1000);
 		await context.setOffline(false);
 		await page.locator('#save-status[data-state="saved"]').waitFor();
 		await page.locator('[role="status"]').getByText(
@@ -310,6 +313,7 @@ test('a quiz taken with the link lost half way: answers kept, sent, graded',
 			`sg_quiz_v1_${id}`), attemptId), null, 'nothing left to send');
 		const numQ = saved.questions.find((q) => q.type === 'numeric');
 		assert.deepEqual(saved.answers[numQ.id], { value: '2,5' });
+		await page.clock.resume();
 
 		// Submit, after the confirmation (nothing leaves before the yes).
 		await page.getByRole('button', { name: t('quiz.submit') }).click();
