@@ -497,7 +497,8 @@ test('en español a 360 px: un intento suspendido, solo la nota', async () => {
 test('a time limit: countdown from the server clock, warnings, time up',
 	async () => {
 		const t = (key, vars) => msg('en-GB', key, vars);
-		const c = await makeCourse({ time_limit_minutes: 6 });
+		const c = await makeCourse({ time_limit_minutes: 6,
+			attempts_allowed: 1 });
 		const { user, token } = await learner(c);
 		const s = await openPage(browser, { viewport: { width: 360,
 			height: 740 } });
@@ -544,6 +545,14 @@ test('a time limit: countdown from the server clock, warnings, time up',
 		'1|14.29');
 		await notWider(page, 'timer result');
 		await shot(page, 'quiz-timer-03-result');
+		// The one attempt allowed is used: the quiz's page says so, and
+		// offers no start.
+		await page.getByRole('link', { name: t('quiz.backToQuiz') }).click();
+		await page.locator('#cannot-start').getByText(
+			t('quiz.cannot.attempts_exhausted')).waitFor();
+		assert.equal(await page.getByRole('button', { name: /Start/ }).count(),
+			0);
+		await axe(page, 'no attempt left');
 		s.assertClean();
 		await s.close();
 	});
