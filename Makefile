@@ -141,6 +141,9 @@ UNIT_LIBS_ob3 := -ljwt -ljansson -lcrypto
 UNIT_LIBS_quiz_question := src/quiz_view.c -ljansson -lm
 UNIT_LIBS_quiz_grade := src/quiz_question.c src/quiz_view.c src/quiz_text.c \
 	-ljansson -lunistring -lm
+UNIT_LIBS_quiz_draw := src/quiz_question.c src/quiz_view.c -ljansson -lm
+UNIT_LIBS_quiz_attempt := src/quiz_draw.c src/quiz_grade.c src/quiz_question.c \
+	src/quiz_view.c src/quiz_text.c -ljansson -lunistring -lm
 UNIT_LIBS_quiz_gift := src/quiz_import.c src/quiz_question.c -ljansson -lxml2 -lm
 UNIT_LIBS_quiz_moodle_xml := $(UNIT_LIBS_quiz_gift)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
@@ -181,6 +184,9 @@ FUZZ_LIBS_moodle_xml	:= src/quiz_moodle_xml.c src/quiz_import.c \
 	src/quiz_question.c -ljansson -lxml2 -lm
 FUZZ_LIBS_quiz_grade	:= src/quiz_grade.c src/quiz_question.c src/quiz_view.c \
 	src/quiz_text.c -ljansson -lunistring -lsodium -lm
+FUZZ_LIBS_quiz_draw	:= src/quiz_draw.c src/quiz_attempt.c src/quiz_grade.c \
+	src/quiz_question.c src/quiz_view.c src/quiz_text.c -ljansson \
+	-lunistring -lsodium -lm
 FUZZ_HARNESSES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 fuzz-harnesses: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)

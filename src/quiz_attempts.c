@@ -221,15 +221,11 @@ quiz_qids(struct http_request *req, const json_t *answers,
 {
 	const char	*qid;
 	json_t		*v;
-	size_t		i;
 
 	kore_buf_append(buf, "{", 1);
 	json_object_foreach((json_t *)answers, qid, v) {
-		for (i = 0; qid[i] != '\0' && i < QUIZ_QID_LEN &&
-		    ((qid[i] >= '0' && qid[i] <= '9') ||
-		    (qid[i] >= 'a' && qid[i] <= 'f')); i++)
-			;
-		if (i != QUIZ_QID_LEN || qid[i] != '\0') {
+		if (strlen(qid) != QUIZ_QID_LEN ||
+		    strspn(qid, "0123456789abcdef") != QUIZ_QID_LEN) {
 			reply_error(req, 422, "unknown_question", "That "
 			    "question is not one of this attempt.", qid);
 			return (0);

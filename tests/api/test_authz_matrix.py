@@ -32,6 +32,8 @@ NOBODY = f"nobody-{uuid.uuid4().hex[:8]}@example.org"
 # Objects: C1, C2 (published courses of I1 and I2), D1 (I1's draft), the
 # lessons of each (lesson:X), the accounts (user:X), a module of each
 # course (module:X), a module key no course has (module:none).
+# The quiz of each course (quiz:X) and each learner's open attempt at
+# their course's quiz (attempt:C1 is L1's, attempt:C2 L2's).
 TABLE = {
     ("get", "/api/v1/courses/{slug}"): {
         # The catalog is public; a draft is not in it, not even for its owner.
@@ -136,6 +138,49 @@ TABLE = {
         "code:C1": "200 200 200 200 200",
         "code:C2": "200 200 200 200 200",
     },
+    ("get", "/api/v1/quizzes/{id}"): {
+        # A learner's quizzes are those of the courses they are enrolled
+        # in; to anyone else (staff included) the quiz is not there.
+        "quiz:C1": "200 404 404 404 404",
+        "quiz:C2": "404 200 404 404 404",
+        "quiz:D1": "404 404 404 404 404",
+    },
+    ("post", "/api/v1/quizzes/{id}/attempts"): {
+        # Each learner's attempt is open already: starting answers it.
+        "quiz:C1": "200 404 404 404 404",
+        "quiz:C2": "404 200 404 404 404",
+        "quiz:D1": "404 404 404 404 404",
+    },
+    ("get", "/api/v1/attempts/{id}"): {
+        "attempt:C1": "200 404 404 404 404",
+        "attempt:C2": "404 200 404 404 404",
+    },
+    ("put", "/api/v1/attempts/{id}/answers"): {
+        # A question id the attempt does not have: 422 for its owner.
+        "attempt:C1": "422 404 404 404 404",
+        "attempt:C2": "404 422 404 404 404",
+    },
+    ("post", "/api/v1/attempts/{id}/submit"): {
+        # As saving: refused for the owner before anything is graded.
+        "attempt:C1": "422 404 404 404 404",
+        "attempt:C2": "404 422 404 404 404",
+    },
+    ("get", "/api/v1/instructor/courses/{slug}/quizzes"): {
+        "C1": "403 403 200 403 200",
+        "C2": "403 403 403 200 200",
+        "D1": "403 403 200 403 200",
+    },
+    ("get", "/api/v1/instructor/quizzes/{id}"): {
+        "quiz:C1": "403 403 200 403 200",
+        "quiz:C2": "403 403 403 200 200",
+        "quiz:D1": "403 403 200 403 200",
+    },
+    ("patch", "/api/v1/instructor/quizzes/{id}"): {
+        # A pass mark out of range: 422 once authorised, nothing changed.
+        "quiz:C1": "403 403 422 403 422",
+        "quiz:C2": "403 403 403 422 422",
+        "quiz:D1": "403 403 422 403 422",
+    },
     ("patch", "/api/v1/admin/users/{id}"): {
         "user:L1": "403 403 403 403 200",
         "user:L2": "403 403 403 403 200",
@@ -155,6 +200,9 @@ BODIES = {
     ("put", "/api/v1/instructor/courses/{slug}/modules/order"): {"keys": []},
     ("patch", "/api/v1/admin/users/{id}"): {"disabled": False},
     ("post", "/api/v1/admin/certificates/{id}/revoke"): {"reason": ""},
+    ("put", "/api/v1/attempts/{id}/answers"): {"answers": {"0" * 24: None}},
+    ("post", "/api/v1/attempts/{id}/submit"): {"answers": {"0" * 24: None}},
+    ("patch", "/api/v1/instructor/quizzes/{id}"): {"pass_mark": 101},
 }
 
 
@@ -201,6 +249,14 @@ def world():
     for k in ACTORS:
         ids["user:" + k] = who[k].user_id
     ids["media"] = query(db, "SELECT sha256 FROM media LIMIT 1")[0][0]
+    for k, slug in (("C1", c1), ("C2", c2), ("D1", d1)):
+        ids["quiz:" + k] = query(db, "SELECT q.id::text FROM quizzes q JOIN courses c "
+                                     "ON c.id = q.course_id WHERE c.slug = %s", slug)[0][0]
+    # Each learner's open attempt at their course's quiz.
+    for k, learner in (("C1", "L1"), ("C2", "L2")):
+        r = who[learner].post(f"/api/v1/quizzes/{ids['quiz:' + k]}/attempts")
+        assert r.status_code == 201, r.text
+        ids["attempt:" + k] = r.json()["attempt"]["id"]
     # L1's certificate of C1 and L2's of C2, with a PDF, made as the
     # certificate_issue job would (the completion itself would change the
     # lesson cells).
@@ -230,7 +286,7 @@ def target(path, obj, ids):
     for p in parts:
         if p.startswith("module:"):
             values["key"] = ids[p]
-        elif p.startswith(("lesson:", "user:", "cert:")):
+        elif p.startswith(("lesson:", "user:", "cert:", "quiz:", "attempt:")):
             values["id"] = ids[p]
         elif p.startswith("code:"):
             values["code"] = ids[p]
