@@ -9,7 +9,7 @@
 // lost is simply sent again. A save that fails for the network keeps the
 // answers and tries again on the online event, or on a timer that backs
 // off to a minute. A reload, a closed tab or a link down for an hour loses
-// nothing: the next page of this attempt sends what was kept.
+// nothing: the next page loaded sends what was kept (sendKept).
 //
 // The queue says what it is doing through 'state' events: saved, saving,
 // offline (answers kept on this device), signedout, closed (the attempt
@@ -40,6 +40,40 @@ export function forgetAttempt(id) {
 }
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+// One queue an attempt in this page's life, so two never send the same
+// attempt's answers out of order (a page left and opened again, or the
+// answers an earlier page kept, sent at boot).
+const live = new Map();
+
+export function answerQueue(uid, attempt) {
+	const q = live.get(attempt.id);
+	if (q && !q.stopped && q.uid === uid) {
+		q.adopt(attempt);
+		return q;
+	}
+	const fresh = new AnswerQueue(uid, attempt);
+	live.set(attempt.id, fresh);
+	return fresh;
+}
+
+// Sends what earlier pages kept for this learner (a reload, a closed tab,
+// an attempt left while the link was down), whatever the page is.
+export function sendKept(uid) {
+	let keys = [];
+	try {
+		keys = Object.keys(localStorage).filter((k) =>
+			k.startsWith(QUIZ_STORE));
+	} catch {
+		return;
+	}
+	for (const k of keys) {
+		const id = k.slice(QUIZ_STORE.length);
+		const kept = readStore(id);
+		if (kept && kept.uid === uid)
+			answerQueue(uid, { id, answers: {} }).flush();
+	}
+}
 
 export class AnswerQueue extends EventTarget {
 	// attempt: the open ATTEMPT the server gave; uid: the learner, so a
@@ -74,6 +108,11 @@ export class AnswerQueue extends EventTarget {
 			this.flush();
 		};
 		window.addEventListener('online', this.onOnline);
+	}
+
+	// The attempt as the server gives it now, under what is kept here.
+	adopt(attempt) {
+		this.answers = { ...(attempt.answers || {}), ...this.pending };
 	}
 
 	// Answers kept on this device and not yet on the server.
@@ -161,7 +200,9 @@ export class AnswerQueue extends EventTarget {
 
 	async send() {
 		const body = { ...this.pending };
-		this.setState('saving');
+		// Offline stays offline until a save gets through.
+		if (this.state !== 'offline')
+			this.setState('saving');
 		let r;
 		try {
 			r = await api.put(`/api/v1/attempts/${this.id}/answers`,
@@ -206,7 +247,10 @@ export class AnswerQueue extends EventTarget {
 		this.close(e.code);
 	}
 
+	// The attempt takes no more answers: what is kept can never count.
 	close(code) {
+		this.pending = {};
+		this.persist();
 		this.stop();
 		this.setState('closed', { code });
 	}
@@ -247,6 +291,8 @@ export class AnswerQueue extends EventTarget {
 
 	stop() {
 		this.stopped = true;
+		if (live.get(this.id) === this)
+			live.delete(this.id);
 		clearTimeout(this.timer);
 		clearTimeout(this.retry);
 		window.removeEventListener('online', this.onOnline);

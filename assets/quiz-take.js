@@ -7,7 +7,7 @@
 // When the time is up the page submits what it has and shows the result.
 
 import { h, add, t, api, ApiError, errorText, isTransient } from './lib.js';
-import { AnswerQueue } from './quiz-answers.js';
+import { answerQueue } from './quiz-answers.js';
 import { result, quizHeader } from './quiz-review.js';
 
 const WARN_AT_S = [300, 60];
@@ -19,7 +19,7 @@ const POLL_MS = 1500;
 export function take(root, page, attempt) {
 	const { quiz, lang, user, ctx } = page;
 	ctx.setTitle(quiz.title);
-	const queue = new AnswerQueue(user.id, attempt);
+	const queue = answerQueue(user.id, attempt);
 	const status = h('p', { class: 'save-status', id: 'save-status' });
 	const quiet = h('p', { class: 'sr-only', role: 'status' });
 	const warning = h('p', { class: 'quiz-warning', id: 'quiz-warning',
@@ -50,10 +50,13 @@ export function take(root, page, attempt) {
 	watchSaves(s, status, quiet);
 	if (queue.pendingCount())
 		queue.kick(0);
+	// Leaving: what is not saved yet goes now, and the queue keeps trying
+	// after the page is gone.
 	return () => {
 		s.done = true;
 		s.timer?.stop();
-		queue.flush().finally(() => queue.stop());
+		if (!queue.stopped)
+			queue.kick(0);
 	};
 }
 
@@ -215,10 +218,7 @@ async function send(s, auto) {
 			s.submitMsg.textContent = t(e.status === 401 ?
 				'quiz.save.signedOut' : 'quiz.submitOffline');
 			s.submitButton.disabled = false;
-			window.addEventListener('online', () => send(s, auto),
-				{ once: true });
-			if (auto)
-				setTimeout(() => send(s, auto), 5000);
+			retrySend(s, auto);
 			return;
 		}
 		if (e instanceof ApiError && e.status === 409) {
@@ -230,6 +230,22 @@ async function send(s, auto) {
 		return;
 	}
 	finished(s, a);
+}
+
+// Once the link is back, or (at the deadline, when nobody is there to
+// press Submit) every few seconds: one retry armed at a time.
+function retrySend(s, auto) {
+	if (s.retryArmed)
+		return;
+	s.retryArmed = true;
+	const again = () => {
+		window.removeEventListener('online', again);
+		clearTimeout(timer);
+		s.retryArmed = false;
+		send(s, auto);
+	};
+	window.addEventListener('online', again);
+	const timer = auto ? setTimeout(again, 5000) : null;
 }
 
 // The attempt is over: show its result, asking the server for it when the

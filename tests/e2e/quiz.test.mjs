@@ -369,7 +369,7 @@ test('a quiz taken with the link lost half way: answers kept, sent, graded',
 		await s.close();
 	});
 
-test('answers kept on the device survive a reload while saves fail',
+test('answers kept on the device survive a reload, and leave from any page',
 	async () => {
 		const t = (key, vars) => msg('en-GB', key, vars);
 		const { user, token } = await learner(course);
@@ -402,11 +402,19 @@ test('answers kept on the device survive a reload while saves fail',
 		'the head teacher');
 		assert.equal(Object.keys((await serverAttempt(token, attemptId))
 			.answers).length, 0);
-		// The way is open again: the queue's own retry sends them.
+		// The way is open again, and the learner is on another page: the
+		// page they land on sends what was kept.
 		await page.unroute('**/api/v1/attempts/*/answers');
+		await page.goto(`/courses/${course.slug}`);
+		await ready(page);
 		await untilServer(token, attemptId, (a) =>
 			Object.keys(a.answers || {}).length === 2, 'kept answers sent');
-		await page.locator('#save-status[data-state="saved"]').waitFor();
+		for (let i = 0; i < 100 && await page.evaluate((id) =>
+			localStorage.getItem(`sg_quiz_v1_${id}`), attemptId); i++)
+			await page.waitForTimeout(50);
+		assert.equal(await page.evaluate((id) => localStorage.getItem(
+			`sg_quiz_v1_${id}`), attemptId), null, 'nothing left to send');
+		assert.equal(new URL(page.url()).pathname, `/courses/${course.slug}`);
 		// Continue from the quiz's page leads back to the same attempt.
 		await page.goto(`/quizzes/${course.quizId}`);
 		await ready(page);
