@@ -11,7 +11,7 @@
 -- without asking the database: entity KIND, number N gives the uuid
 -- 00000000-0000-4000-KIND-1NNNNNNNNNNN (12 decimal digits are 12 valid hex
 -- digits). Kinds: 8000 users, 9000 sessions, c000 courses, b000 modules,
--- a000 lessons, d000 enrollments.
+-- a000 lessons, d000 enrollments, e000 quizzes (quiz c: course c's).
 --
 --   learner n (1..learners)      email learnerN@bench.example, one live
 --                                session; enrolled in courses
@@ -140,6 +140,26 @@ FROM generate_series(0, :courses - 1) AS c,
 	m || ' explains why each step matters and what the law expects.'
 	AS para) t;
 
+-- A quiz on each course's last module, of ten single-choice questions of
+-- four choices, not required (so that completions, and the progress
+-- scenario, are as without quizzes), unlimited attempts: the quiz
+-- scenarios start, save and submit attempts at it.
+INSERT INTO quizzes (id, module_id, course_id, key, title, pass_mark,
+    required, definition)
+SELECT pg_temp.bid('e000', c), pg_temp.bid('b000', c * :modules + :modules - 1),
+    pg_temp.bid('c000', c), 'check', 'Check your understanding', 70, false,
+    jsonb_build_object('key', 'check', 'title', 'Check your understanding',
+	'questions', (SELECT jsonb_agg(jsonb_build_object('key', 'q' || i,
+	    'type', 'single_choice',
+	    'prompt', 'Question ' || i || ': which step comes first?',
+	    'explanation', 'Listening comes before anything else.',
+	    'choices', (SELECT jsonb_agg(jsonb_build_object('key', k,
+		'text', 'Choice ' || k || ' of question ' || i,
+		'correct', k = 'a', 'feedback', 'Why ' || k || '.')
+		ORDER BY k) FROM unnest(ARRAY['a', 'b', 'c', 'd']) k))
+	    ORDER BY i) FROM generate_series(1, 10) i))
+FROM generate_series(0, :courses - 1) AS c;
+
 -- Enrollment e = (n - 1) * per_learner + j; its progress rows are
 -- p = e, e + E, e + 2E ... below the progress count, so their number and
 -- the last lesson touched follow from e alone.
@@ -182,7 +202,7 @@ SELECT count(content.outline_refresh(id)) AS outlines FROM courses;
 \timing off
 
 VACUUM (ANALYZE) users, sessions, courses, modules, lessons, enrollments,
-    lesson_progress, progress_beats;
+    lesson_progress, progress_beats, quizzes, quiz_attempts;
 -- The load's dirty pages are written now, not during the first run.
 \if :is_super
 	CHECKPOINT;
@@ -192,5 +212,6 @@ SELECT (SELECT count(*) FROM users) AS users,
     (SELECT count(*) FROM sessions) AS sessions,
     (SELECT count(*) FROM courses) AS courses,
     (SELECT count(*) FROM lessons) AS lessons,
+    (SELECT count(*) FROM quizzes) AS quizzes,
     (SELECT count(*) FROM enrollments) AS enrollments,
     (SELECT count(*) FROM lesson_progress) AS lesson_progress;
