@@ -370,7 +370,7 @@ function single(ctl) {
 				checked: c.id === chosen }),
 			h('label', { for: id, lang: ctl.lang }, c.text)));
 	});
-	const clear = h('button', { type: 'button', class: 'link small',
+	const clear = h('button', { type: 'button', class: 'link clear',
 		id: `q${n}-clear` }, t('quiz.clearChoice'));
 	clear.addEventListener('click', () => {
 		for (const r of fs.querySelectorAll('input'))
@@ -489,7 +489,7 @@ function ordering(ctl) {
 
 function orderItem(ctl, it, i, total, move) {
 	const btn = (dir, label, by, edge) => {
-		const b = h('button', { type: 'button', class: `small secondary ${dir}`,
+		const b = h('button', { type: 'button', class: `secondary ${dir}`,
 			'aria-label': t(label, { item: it.text }),
 			'aria-disabled': edge ? 'true' : null }, t(`${label}Short`));
 		b.addEventListener('click', () => {
