@@ -285,7 +285,7 @@ def correct_position(db, attempt):
 
 def test_choice_ids_and_places_say_nothing_of_correctness(db, instructor, learner):
     slug, qid = enrolled(db, instructor, learner, attempts_allowed=None)
-    places, ranks, ids, orders = set(), set(), set(), set()
+    places, ranks, ids, orders, pairings = set(), set(), set(), set(), set()
     for _ in range(10):
         r = start(learner, qid)
         assert r.status_code == 201, r.text
@@ -300,11 +300,20 @@ def test_choice_ids_and_places_say_nothing_of_correctness(db, instructor, learne
         # Never shown in the right order.
         assert shown != ["listen", "record", "report", "follow"]
         orders.add(tuple(shown))
+        # Matching: where each prompt's answer sits among the options.
+        match_q = next(q for q in att["questions"] if q["type"] == "matching")
+        (m,) = [s for s in stored(db, att["id"]) if s["id"] == match_q["id"]]
+        answer_of = {p["key"]: p["answer"] for p in m["question"]["pairs"]}
+        texts = [o["text"] for o in match_q["options"]]
+        pairings.add(tuple(texts.index(answer_of[m["map"]["ids"][p["id"]]])
+                           for p in match_q["prompts"]))
         assert learner.post(f"/api/v1/attempts/{att['id']}/submit").status_code == 200
     # Over ten attempts the right choice moves, its id sorts anywhere, and
     # every attempt names it differently.
     assert len(places) >= 2 and len(ranks) >= 2 and len(ids) == 10
     assert len(orders) >= 3
+    # Which option answers which prompt is not told by their places.
+    assert len(pairings) >= 2
 
 
 # -- submitting once ----------------------------------------------------------------
