@@ -18,6 +18,8 @@ const routes = [
 		data: (m) => [`/api/v1/courses/${m[1]}`] },
 	{ re: /^\/lessons\/([0-9a-f-]{36})$/, view: () => import('./lesson.js'),
 		auth: true, data: (m) => [`/api/v1/lessons/${m[1]}`] },
+	{ re: /^\/quizzes\/([0-9a-f-]{36})$/, view: () => import('./quiz.js'),
+		auth: true, data: (m) => [`/api/v1/quizzes/${m[1]}`] },
 	{ re: /^\/learning$/, view: () => import('./learning.js'), auth: true,
 		data: () => ['/api/v1/me/enrollments'] },
 	{ re: /^\/verify\/([^/]{1,64})$/, view: () => import('./verify.js'),
@@ -290,7 +292,11 @@ async function boot() {
 	const first = route();
 	const user = await session;
 	sendLeftBeats(user);
-	events.addEventListener('session', (e) => sendLeftBeats(e.detail.user));
+	sendKeptAnswers(user);
+	events.addEventListener('session', (e) => {
+		sendLeftBeats(e.detail.user);
+		sendKeptAnswers(e.detail.user);
+	});
 	const wanted = user && uiLanguage(user.language);
 	if (wanted && wanted !== currentLanguage()) {
 		await first;
@@ -313,6 +319,21 @@ function sendLeftBeats(user) {
 	}
 	if (user && left)
 		import('./beats.js').then((m) => m.flush(user.id), () => {});
+}
+
+// Quiz answers an earlier page kept (given offline, then the tab closed
+// or the learner went elsewhere) go as soon as their learner is signed in,
+// before an attempt's deadline can pass them by.
+function sendKeptAnswers(user) {
+	let kept = false;
+	try {
+		kept = Object.keys(localStorage).some((k) =>
+			k.startsWith('sg_quiz_v1_'));
+	} catch {
+		return;
+	}
+	if (user && kept)
+		import('./quiz-answers.js').then((m) => m.sendKept(user.id), () => {});
 }
 
 export function afterSignIn(user, next) {

@@ -59,12 +59,6 @@ int	admin_certificate_revoke(struct http_request *, struct api_req *);
 int	admin_course_certificates_zip(struct http_request *, struct api_req *);
 int	verify_get(struct http_request *, struct api_req *);
 
-/* quiz_banks.c */
-int	question_import(struct http_request *, struct api_req *);
-int	question_bank_list(struct http_request *, struct api_req *);
-int	question_delete(struct http_request *, struct api_req *);
-int	quiz_stats(struct http_request *, struct api_req *);
-
 /* quiz_attempts.c */
 int	quiz_get(struct http_request *, struct api_req *);
 int	quiz_attempt_start(struct http_request *, struct api_req *);
@@ -74,6 +68,11 @@ int	quiz_attempt_submit(struct http_request *, struct api_req *);
 int	instructor_course_quizzes(struct http_request *, struct api_req *);
 int	instructor_quiz_get(struct http_request *, struct api_req *);
 int	instructor_quiz_patch(struct http_request *, struct api_req *);
+/* quiz_banks.c */
+int	question_import(struct http_request *, struct api_req *);
+int	question_bank_list(struct http_request *, struct api_req *);
+int	question_delete(struct http_request *, struct api_req *);
+int	quiz_stats(struct http_request *, struct api_req *);
 
 /* learning.c */
 int	enrollment_create(struct http_request *, struct api_req *);

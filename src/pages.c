@@ -122,6 +122,7 @@ static const struct page_route	page_routes[] = {
 	{ "/courses",	0,	SHELL_CATALOG },
 	{ "/courses/",	1,	SHELL_PAGE },
 	{ "/lessons/",	1,	SHELL_PAGE },
+	{ "/quizzes/",	1,	SHELL_PAGE },
 	{ "/signin",	0,	SHELL_PAGE },
 	{ "/signup",	0,	SHELL_PAGE },
 	{ "/learning",	0,	SHELL_PAGE },

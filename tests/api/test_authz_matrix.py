@@ -299,9 +299,6 @@ def world():
     for k in ACTORS:
         ids["user:" + k] = who[k].user_id
     ids["media"] = query(db, "SELECT sha256 FROM media LIMIT 1")[0][0]
-    for k, slug in (("C1", c1), ("C2", c2), ("D1", d1)):
-        ids["quiz:" + k] = query(db, "SELECT q.id::text FROM quizzes q JOIN courses c "
-                                     "ON c.id = q.course_id WHERE c.slug = %s", slug)[0][0]
     # Each learner's open attempt at their course's quiz.
     for k, learner in (("C1", "L1"), ("C2", "L2")):
         r = who[learner].post(f"/api/v1/quizzes/{ids['quiz:' + k]}/attempts")
