@@ -3,7 +3,7 @@
 // element, so a slow answer for a page already left lands nowhere.
 
 import {
-	h, add, t, events, getJSON, currentUser, loadSession, setLanguage,
+	h, add, t, events, prefetch, currentUser, loadSession, setLanguage,
 	currentLanguage, uiLanguage, signOut, maybeSignedIn, localPath,
 	announce, setTitle, interceptLinks, skipLink, languageBox, headingFocus,
 } from './lib.js';
@@ -62,6 +62,8 @@ async function route() {
 	const root = h('div', { class: 'view' });
 	main.replaceChildren(root);
 	drawNav();
+	const needsUser = r && r.auth && maybeSignedIn();
+	prefetch(r && r.data && (!r.auth || needsUser) ? r.data(match) : []);
 
 	if (!r) {
 		setTitle(t('notfound.title'));
@@ -72,11 +74,6 @@ async function route() {
 		return;
 	}
 
-	const needsUser = r.auth && maybeSignedIn();
-	if (r.data && (!r.auth || needsUser)) {
-		for (const url of r.data(match))
-			getJSON(url).catch(() => {});
-	}
 	const slow = setTimeout(() => {
 		if (!root.firstChild)
 			add(root, h('p', { class: 'loading' }, t('common.loading')));

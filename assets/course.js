@@ -144,7 +144,8 @@ function actions(course, user, enrollment, progress, ctx) {
 	if (resume) {
 		box.append(h('p', { class: 'buttons' }, h('a', { class: 'button',
 			id: 'continue', href: `/lessons/${resume}` },
-		started ? t('course.continue') : t('course.start'))));
+		enrollment.completed_at ? t('learning.review') : started ?
+			t('course.continue') : t('course.start'))));
 	}
 	return box;
 }

@@ -346,8 +346,27 @@ export async function request(method, url, opts = {}, retried = false) {
 // GETs in flight are shared, so a view and the router's prefetch (or a
 // preload in the page's head) make one request, not two.
 const inflight = new Map();
+// What the router asked for ahead of a view: kept, answered or not, for
+// the view's first getJSON of it, so a prefetch that settles before the
+// view asks (a cached module, a slow session check) is not asked again.
+// The next navigation drops what its view did not take.
+const prefetched = new Map();
+
+export function prefetch(urls) {
+	prefetched.clear();
+	for (const url of urls) {
+		const p = getJSON(url);
+		p.catch(() => {});
+		prefetched.set(url, p);
+	}
+}
 
 export function getJSON(url) {
+	const early = prefetched.get(url);
+	if (early) {
+		prefetched.delete(url);
+		return early;
+	}
 	if (!inflight.has(url)) {
 		const p = request('GET', url);
 		inflight.set(url, p);
