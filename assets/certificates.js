@@ -141,17 +141,13 @@ async function fetchFile(button, said, url, done) {
 	}
 }
 
-// The credential route's answer: the compact JWS itself, or JSON holding
-// it next to the decoded credential.
+// The credential route's answer: {code, format: "vc+jwt", jwt, credential}
+// (docs/certificates.md); the file is the compact JWS, as wallets take it.
 async function compactJws(blob) {
-	const text = (await blob.text()).trim();
-	if (!text.startsWith('{'))
-		return text;
-	const body = JSON.parse(text);
-	for (const k of ['jwt', 'vc_jwt', 'token', 'compact', 'credential'])
-		if (typeof body[k] === 'string')
-			return body[k];
-	throw new Error('no_jwt');
+	const body = JSON.parse(await blob.text());
+	if (typeof body.jwt !== 'string')
+		throw new Error('no_jwt');
+	return body.jwt;
 }
 
 // LinkedIn's "Add to profile" address for a certification
