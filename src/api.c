@@ -55,7 +55,10 @@ static const struct api_route	api_routes[] = {
 	/* Certificates: certificates.c */
 	{ GET,	"/api/v1/me/certificates",	AUTH_LEARNER,	my_certificates },
 	{ GET,	"/api/v1/certificates/:id/pdf",	AUTH_LEARNER,	certificate_pdf },
+	{ GET,	"/api/v1/certificates/:id/credential", AUTH_LEARNER,
+	    certificate_credential },
 	{ GET,	"/api/v1/verify/:code",		AUTH_PUBLIC,	verify_get },
+	{ GET,	"/api/v1/issuer",		AUTH_PUBLIC,	issuer_get },
 	{ GET,	"/api/v1/admin/certificates",	AUTH_ADMIN,
 	    admin_certificates_list },
 	{ POST,	"/api/v1/admin/certificates/:id/revoke", AUTH_ADMIN,

@@ -29,6 +29,7 @@
 #include "jobs.h"
 #include "password.h"
 #include "assets.h"
+#include "cert_issue.h"
 
 struct app_config	app_config;
 
@@ -68,6 +69,17 @@ KORE_SECCOMP_FILTER("app",
 	KORE_SYSCALL_ALLOW(mkdir),
 	KORE_SYSCALL_ALLOW(rename),
 	KORE_SYSCALL_ALLOW(pread64),
+	/*
+	 * The certificate renderer (cert_pdf.c, on task threads): fontconfig
+	 * checks the file system of its cache and font files (fstatfs) and
+	 * advises the kernel on reading them (fadvise64); glib names the
+	 * threads Pango starts (prctl PR_SET_NAME) and sizes its pools from
+	 * the memory installed (sysinfo).
+	 */
+	KORE_SYSCALL_ALLOW(fstatfs),
+	KORE_SYSCALL_ALLOW(fadvise64),
+	KORE_SYSCALL_ALLOW(prctl),
+	KORE_SYSCALL_ALLOW(sysinfo),
 	/* Sanitizer runtimes in the test flavor. */
 	KORE_SYSCALL_ALLOW(sched_getaffinity),
 	KORE_SYSCALL_ALLOW(sigaltstack),
@@ -149,6 +161,9 @@ app_init(int state)
 		fatal("the sign-in dummy hash could not be made");
 	if (!pages_init())
 		fatal("the browser pages could not be prepared");
+	/* Fonts and a first render, and the Open Badges keys (cert_ob3.c). */
+	if (!certificates_init())
+		fatal("certificates cannot be issued: see the line above");
 	/* Kore's connection timers run only when its loop wakes. */
 	conn_timers_start();
 	/* One limit for uploads, here rather than in every conf (platform.h). */

@@ -1,12 +1,8 @@
 /*
- * Certificates: issuing one a completion (the certificate_issue job), the
- * learner's list and PDF, the admins' list, revocation and zip, and public
- * verification by code (docs/certificates.md).
- *
- * A completion enqueues the job in its own transaction
- * (learning.complete_if_done); the job makes the certificate with a code
- * drawn here (src/cert_code.c), and certificates.issue makes it at most
- * once a completion, however often the job runs.
+ * Certificates: the learner's list and PDF, the admins' list, revocation
+ * and zip, and public verification by code (docs/certificates.md). The
+ * certificate_issue job that makes them is in cert_issue.c, the Open
+ * Badges routes in cert_ob3.c.
  */
 
 #include <stdio.h>
@@ -18,7 +14,6 @@
 #include "platform.h"
 #include "handlers.h"
 #include "cert_code.h"
-#include "jobs.h"
 #include "session.h"
 #include "validate.h"
 
@@ -32,46 +27,12 @@
  */
 #define CERT_ZIP_MAX_FILES	2000
 
-static int	certificate_issued(struct job *);
 static int	certificate_pdf_send(struct http_request *, struct api_req *);
 static int	certificate_zip_send(struct http_request *, struct api_req *);
 static int	certificate_zip_build(struct api_req *, u_int8_t **, size_t *);
 static int	verify_send(struct http_request *, struct api_req *);
 static int	cert_etag_read(struct http_request *, char *, size_t);
 static void	cert_not_found(struct http_request *);
-
-/*
- * The job: payload {"enrollment_id": ...}. No row back means nothing to
- * issue (the enrollment is gone, was never completed, or its account was
- * erased): the job is done.
- */
-int
-certificate_issue_job(struct job *j)
-{
-	const char	*params[2];
-	char		code[CERT_CODE_LEN + 1];
-
-	params[0] = json_string_value(json_object_get(j->payload,
-	    "enrollment_id"));
-	if (params[0] == NULL || !valid_uuid(params[0]))
-		return (job_fail(j, "certificate_issue: no enrollment_id"));
-	if (!cert_code_new(code, sizeof(code)))
-		fatal("certificate_issue_job: code buffer too short");
-	params[1] = code;
-	return (job_sql(j, "SELECT id, code, has_pdf FROM "
-	    "certificates.issue($1, $2)", 2, params, certificate_issued));
-}
-
-/*
- * The certificate exists. Its PDF is drawn by src/cert_pdf.c, which has
- * not landed yet: until it does, the PDF stays NULL and the download
- * answers 404 pdf_not_ready (docs/certificates.md).
- */
-static int
-certificate_issued(struct job *j)
-{
-	return (JOB_DONE);
-}
 
 int
 my_certificates(struct http_request *req, struct api_req *ar)

@@ -487,6 +487,8 @@ jobs_job_free(struct job *j)
 	TAILQ_REMOVE(&jobs_run.jobs, j, list);
 	jobs_run.running--;
 	jobs_sql_clear(&j->op);
+	if (j->data != NULL && j->data_free != NULL)
+		j->data_free(j->data);
 	json_decref(j->payload);
 	kore_free(j);
 	/* Room for one more. */

@@ -64,6 +64,9 @@ struct job {
 	int			attempt;	/* 1 on the first run */
 	json_t			*payload;	/* an object */
 	char			error[JOB_ERROR_MAX];
+	/* The handler's own state across steps; freed with the job. */
+	void			*data;
+	void			(*data_free)(void *);
 
 	/* The runner's: what is in flight and what runs next. */
 	const struct job_kind	*handler;

@@ -244,3 +244,84 @@ BEGIN
 		certificates.issuer_name()))::text, 0;
 END;
 $$;
+
+/*
+ * What the certificate_issue job needs to draw a certificate's PDF and
+ * sign its credential, when one of them is missing (a row), else nothing.
+ * Revoked certificates get neither. The dates as the PDF prints them and
+ * as unix seconds for the credential; hours without a trailing ".0".
+ */
+CREATE OR REPLACE FUNCTION certificates.artifact_input(p_id uuid)
+RETURNS TABLE (code text, name text, course_title text, language text,
+    hours text, issued_on text, expires_on text, issued_epoch text,
+    expires_epoch text, email text, slug text, summary text,
+    need_pdf boolean, need_credential boolean)
+LANGUAGE sql STABLE AS $$
+	SELECT x.code, x.name, x.course_title, x.language,
+	    trim_scale(x.hours)::text,
+	    to_char(x.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+	    to_char(x.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+	    floor(extract(epoch FROM x.issued_at))::bigint::text,
+	    floor(extract(epoch FROM x.expires_at))::bigint::text,
+	    u.email, c.slug,
+	    coalesce(nullif(btrim(c.summary), ''), x.course_title),
+	    x.pdf IS NULL, x.credential IS NULL
+	FROM certificates x
+	JOIN users u ON u.id = x.user_id
+	LEFT JOIN courses c ON c.id = x.course_id
+	WHERE x.id = p_id AND x.revoked_at IS NULL
+	  AND (x.pdf IS NULL OR x.credential IS NULL);
+$$;
+
+/*
+ * Stores what the job made, once: a PDF or credential stored already (a
+ * run before this one) stays as it is. The PDF's sha256 is its ETag.
+ */
+CREATE OR REPLACE FUNCTION certificates.store_artifacts(p_id uuid,
+    p_pdf bytea, p_credential text)
+RETURNS void LANGUAGE sql AS $$
+	UPDATE certificates SET
+	    pdf = coalesce(pdf, p_pdf),
+	    pdf_sha256 = CASE WHEN pdf IS NULL AND p_pdf IS NOT NULL
+		THEN encode(sha256(p_pdf), 'hex') ELSE pdf_sha256 END,
+	    credential = coalesce(credential, p_credential)
+	WHERE id = p_id;
+$$;
+
+-- The payload of a compact JWS, as JSON (its signature is not checked:
+-- the server made it).
+CREATE OR REPLACE FUNCTION certificates.jws_payload(p_jws text)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+	SELECT convert_from(decode(rpad(translate(split_part(p_jws, '.', 2),
+	    '-_', '+/'), (length(split_part(p_jws, '.', 2)) + 3) / 4 * 4, '='),
+	    'base64'), 'UTF8')::jsonb;
+$$;
+
+/*
+ * A certificate's Open Badges credential, for those who may download its
+ * PDF (api.certificate_pdf): the VC-JWT as issued and, for reading, the
+ * credential it carries.
+ */
+CREATE OR REPLACE FUNCTION api.certificate_credential(p_uid uuid,
+    p_sid uuid, p_id uuid)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_role	user_role := auth.check(p_uid, p_sid);
+	x	certificates;
+BEGIN
+	SELECT * INTO x FROM certificates c WHERE c.id = p_id;
+	IF NOT FOUND OR NOT (x.user_id = p_uid OR
+	    content.can_edit(p_uid, v_role, x.course_id)) THEN
+		PERFORM api.refuse(404, 'certificate_not_found',
+		    'No such certificate.');
+	END IF;
+	IF x.credential IS NULL THEN
+		PERFORM api.refuse(404, 'credential_not_ready',
+		    'This certificate''s credential is not made yet.');
+	END IF;
+	RETURN api.ok(json_build_object('code', x.code,
+	    'format', 'vc+jwt', 'jwt', x.credential,
+	    'credential', certificates.jws_payload(x.credential) -> 'vc'));
+END;
+$$;

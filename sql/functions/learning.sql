@@ -163,13 +163,17 @@ BEGIN
 		RETURN false;
 	END IF;
 	UPDATE enrollments SET completed_at = now()
-	WHERE id = e.id AND completed_at IS NULL;
+	WHERE id = e.id AND completed_at IS NULL
+	RETURNING completed_at INTO e.completed_at;
 	IF NOT FOUND THEN
 		RETURN false;
 	END IF;
+	-- One job a completion: a later round (after the certificate
+	-- expired) completes again with a new completed_at, and a new key.
 	PERFORM jobs.enqueue('certificate_issue',
 	    jsonb_build_object('enrollment_id', e.id),
-	    'certificate_issue:' || e.id);
+	    'certificate_issue:' || e.id || ':' ||
+		extract(epoch FROM e.completed_at));
 	RETURN true;
 END;
 $$;

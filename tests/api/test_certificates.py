@@ -15,7 +15,7 @@ from courses import beat, enroll, lessons_of, no_quiz_files, published_course
 
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
 NAME = "Łukasz Ñúñez-Nguyễn"
-FAKE_PDF = b"%PDF-1.7\n% a stand-in until src/cert_pdf.c lands\n%%EOF\n"
+FAKE_PDF = b"%PDF-1.7\n% a stand-in for the zip's test\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
@@ -38,12 +38,22 @@ def certificates_of(db, client):
                  client.user_id)
 
 
+def finished(db, client):
+    """The client's certificates all have their PDF and credential."""
+    return query(db, "SELECT count(*) FILTER (WHERE pdf IS NOT NULL AND credential "
+                     "IS NOT NULL), count(*) FROM certificates WHERE user_id = %s",
+                 client.user_id)[0]
+
+
 def complete(db, client, slug):
-    """Completes every lesson of the course and waits for the certificate."""
+    """Completes every lesson of the course and waits for the certificate,
+    its PDF and its credential (the job's last write)."""
     assert enroll(client, slug).status_code in (200, 201)
     for lesson in lessons_of(slug):
         assert beat(client, lesson["id"], completed=True).status_code == 200
     wait_for(lambda: certificates_of(db, client), "the certificate")
+    wait_for(lambda: finished(db, client)[0] == finished(db, client)[1],
+             "the certificate's PDF and credential", timeout=60)
     return certificates_of(db, client)[0]
 
 
@@ -141,37 +151,48 @@ def test_my_certificates_and_the_pdf(db, instructor, learner, course):
     mine = learner.get("/api/v1/me/certificates").json()["certificates"]
     assert len(mine) == 1
     assert mine[0]["id"] == cert_id and mine[0]["code"] == code
-    assert mine[0]["status"] == "valid" and mine[0]["pdf_ready"] is False
+    assert mine[0]["status"] == "valid" and mine[0]["pdf_ready"] is True
     assert mine[0]["course"]["slug"] == course and mine[0]["verify_path"] == "/verify/" + code
 
-    # Until src/cert_pdf.c renders it, there is no PDF.
+    # The job rendered it and stored it with its sha256: served from there.
+    stored, sha = query(db, "SELECT pdf, pdf_sha256 FROM certificates WHERE id = %s",
+                        cert_id)[0]
+    stored = bytes(stored)
+    assert stored.startswith(b"%PDF-") and sha == hashlib.sha256(stored).hexdigest()
     r = learner.get(f"/api/v1/certificates/{cert_id}/pdf")
-    assert r.status_code == 404 and r.json()["error"]["code"] == "pdf_not_ready"
-
-    store_pdf(db, cert_id)
-    r = learner.get(f"/api/v1/certificates/{cert_id}/pdf")
-    assert r.status_code == 200 and r.content == FAKE_PDF
+    assert r.status_code == 200 and r.content == stored
     assert r.headers["Content-Type"] == "application/pdf"
     etag = r.headers["ETag"]
-    assert etag == '"' + hashlib.sha256(FAKE_PDF).hexdigest() + '"'
+    assert etag == '"' + sha + '"'
     r = learner.get(f"/api/v1/certificates/{cert_id}/pdf", headers={"If-None-Match": etag})
     assert r.status_code == 304 and r.content == b"" and r.headers["ETag"] == etag
     # The course's instructor and admins may download it too.
-    assert instructor.get(f"/api/v1/certificates/{cert_id}/pdf").content == FAKE_PDF
+    assert instructor.get(f"/api/v1/certificates/{cert_id}/pdf").content == stored
     assert new_user(db, "admin").get(f"/api/v1/certificates/{cert_id}/pdf").status_code == 200
+
+    # A certificate whose PDF is not there (yet) says so.
+    query(db, "UPDATE certificates SET pdf = NULL, pdf_sha256 = NULL WHERE id = %s", cert_id)
+    r = learner.get(f"/api/v1/certificates/{cert_id}/pdf")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "pdf_not_ready"
+    store_pdf(db, cert_id)
+    r = learner.get(f"/api/v1/certificates/{cert_id}/pdf")
+    assert r.status_code == 200 and r.content == FAKE_PDF
 
 
 def test_another_learner_gets_404_for_someone_elses_pdf(db, learner, course):
     cert_id = complete(db, learner, course)[0]
     store_pdf(db, cert_id)
     for other in (new_user(db), new_user(db, "instructor")):
-        r = other.get(f"/api/v1/certificates/{cert_id}/pdf")
-        assert r.status_code == 404, r.text
-        assert r.json()["error"]["code"] == "certificate_not_found"
+        for what in ("pdf", "credential"):
+            r = other.get(f"/api/v1/certificates/{cert_id}/{what}")
+            assert r.status_code == 404, r.text
+            assert r.json()["error"]["code"] == "certificate_not_found"
         assert other.get("/api/v1/me/certificates").json()["certificates"] == []
     r = learner.get("/api/v1/certificates/00000000-0000-4000-8000-000000000000/pdf")
     assert r.json()["error"]["code"] == "certificate_not_found"
     assert learner.get("/api/v1/certificates/nope/pdf").status_code == 404
+    assert learner.get("/api/v1/certificates/nope/credential").status_code == 404
+    assert learner.get(f"/api/v1/certificates/{cert_id}/credential").status_code == 200
 
 
 # -- public verification ------------------------------------------------------------
