@@ -44,7 +44,7 @@ export async function render(root, ctx) {
 }
 
 // The status as a sentence, never by colour alone.
-export function statusText(c) {
+export function statusWords(c) {
 	if (c.status === 'revoked')
 		return t('certs.status.revoked', { date: fmtDate(c.revoked_at) });
 	if (c.status === 'expired')
@@ -101,7 +101,7 @@ function card(c) {
 	h('article', { 'aria-labelledby': `${id}-h` },
 		h('h2', { id: `${id}-h`, lang: c.course.language }, title),
 		h('p', { class: 'cert-status ' + (LOOK[c.status] || '') },
-			statusText(c)),
+			statusWords(c)),
 		h('dl', { class: 'facts cert-facts' },
 			fact(t('verify.name'), c.name, { dir: 'auto' }),
 			fact(t('verify.issued'), fmtDate(c.issued_at)),

@@ -9,7 +9,7 @@ import {
 	ApiError,
 } from './lib.js';
 import { field, formError, showError, setError, clearErrors } from './staff-ui.js';
-import { statusText } from './certificates.js';
+import { statusWords } from './certificates.js';
 
 const STATUSES = ['valid', 'expired', 'revoked'];
 const LOOK = { valid: 'cert-valid', expired: 'cert-expired',
@@ -153,7 +153,7 @@ function card(c, said) {
 		li.dataset.status = c.status;
 		li.replaceChildren(h('h2', { id: `${id}-h`, dir: 'auto' }, c.name),
 			h('p', { class: 'cert-status ' + (LOOK[c.status] || ''),
-				tabindex: '-1' }, statusText(c)),
+				tabindex: '-1' }, statusWords(c)),
 			h('dl', { class: 'facts cert-facts' },
 				fact(t('staff.certs.courseTitle'), c.course.title,
 					{ lang: c.course.language }),

@@ -44,6 +44,11 @@ export async function render(root, ctx) {
 				fmtDate(c.expires_at) : t('verify.noExpiry')),
 			fact(t('verify.issuer'), c.issuer.name),
 			fact(t('verify.code'), c.code)),
+		// On paper: when and where this was checked, so a printout
+		// says how to check it again.
+		h('p', { class: 'verify-checked' }, t('verify.checked', {
+			date: fmtDate(new Date().toISOString(), true),
+			url: `${location.origin}/verify/${c.code}` })),
 		h('p', { class: 'no-print' }, h('button', { type: 'button',
 			class: 'secondary', onclick: () => window.print() },
 		t('verify.print'))));
