@@ -59,6 +59,8 @@ static const struct api_route	api_routes[] = {
 	    certificate_credential },
 	{ GET,	"/api/v1/verify/:code",		AUTH_PUBLIC,	verify_get },
 	{ GET,	"/api/v1/issuer",		AUTH_PUBLIC,	issuer_get },
+	{ POST,	"/api/v1/courses/:slug/enrollment/renew", AUTH_LEARNER,
+	    enrollment_renew },
 	{ GET,	"/api/v1/admin/certificates",	AUTH_ADMIN,
 	    admin_certificates_list },
 	{ POST,	"/api/v1/admin/certificates/:id/revoke", AUTH_ADMIN,

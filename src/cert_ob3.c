@@ -95,6 +95,13 @@ cert_ob3_sign(const json_t *credential)
 int
 ob3_jwks_serve(struct http_request *req)
 {
+	if (!http_state_exists(req) && req->method != HTTP_METHOD_GET &&
+	    req->method != HTTP_METHOD_HEAD) {
+		if (!reply_headers_too_large(req))
+			reply_error(req, 405, "method_not_allowed",
+			    "This path does not take that method.", NULL);
+		return (KORE_RESULT_OK);
+	}
 	return (api_serve(req, &jwks_route));
 }
 

@@ -17,6 +17,9 @@
 #include "session.h"
 #include "validate.h"
 
+int	verify_page(struct http_request *);
+void	page_shell_reply(struct http_request *, int);
+
 #define CERT_REASON_MAX		500
 #define CERT_ETAG_MAX		80
 #define CERT_PDF_CACHE		"private, no-cache"
@@ -31,6 +34,10 @@ static int	certificate_pdf_send(struct http_request *, struct api_req *);
 static int	certificate_zip_send(struct http_request *, struct api_req *);
 static int	certificate_zip_build(struct api_req *, u_int8_t **, size_t *);
 static int	verify_send(struct http_request *, struct api_req *);
+static int	verify_lookup(struct http_request *, struct api_req *,
+		    const char *, api_step);
+static int	verify_page_start(struct http_request *, struct api_req *);
+static int	verify_page_send(struct http_request *, struct api_req *);
 static int	cert_etag_read(struct http_request *, char *, size_t);
 static void	cert_not_found(struct http_request *);
 
@@ -86,6 +93,17 @@ certificate_pdf_send(struct http_request *req, struct api_req *ar)
 	reply_encoded(req, 200, "application/pdf", NULL, db_value(ar, 0, 1),
 	    PQgetlength(ar->result, 0, 1));
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * Re-certification: a new round of the course once the certificate has
+ * expired (api.enrollment_renew; 409 while it is valid).
+ */
+int
+enrollment_renew(struct http_request *req, struct api_req *ar)
+{
+	return (api_course_call(req, ar, "SELECT status, body FROM "
+	    "api.enrollment_renew($1, $2, $3)", 0, NULL));
 }
 
 int
@@ -261,16 +279,68 @@ certificate_zip_build(struct api_req *ar, u_int8_t **out, size_t *len)
 int
 verify_get(struct http_request *req, struct api_req *ar)
 {
+	return (verify_lookup(req, ar, api_param(ar, 0), verify_send));
+}
+
+static int
+verify_lookup(struct http_request *req, struct api_req *ar, const char *typed,
+    api_step next)
+{
 	const char	*params[2];
 	char		code[CERT_CODE_LEN + 1], addr[64], key[48];
 
-	(void)cert_code_normalise(api_param(ar, 0), code, sizeof(code));
+	(void)cert_code_normalise(typed, code, sizeof(code));
 	session_client_addr(req, addr, sizeof(addr));
 	session_key_hash("verify", addr, key, sizeof(key));
 	params[0] = code;
 	params[1] = key;
 	return (db_call(req, ar, "SELECT status, body, retry_after FROM "
-	    "api.verify($1, $2)", 2, params, verify_send));
+	    "api.verify($1, $2)", 2, params, next));
+}
+
+/*
+ * The page /verify/{code} (conf/routes.conf): the shell, which draws the
+ * answer of the API, with the status of the lookup, so an unknown code is
+ * a 404 to people, crawlers and link checkers too. The lookup costs what
+ * the API's does: the page is no way around the budget.
+ */
+static const struct api_route	verify_page_route = {
+	HTTP_METHOD_GET, "/verify/", AUTH_PUBLIC, verify_page_start
+};
+
+int
+verify_page(struct http_request *req)
+{
+	if (!http_state_exists(req)) {
+		if (reply_headers_too_large(req))
+			return (KORE_RESULT_OK);
+		if (req->method != HTTP_METHOD_GET &&
+		    req->method != HTTP_METHOD_HEAD) {
+			reply_error(req, 405, "method_not_allowed",
+			    "Pages can only be read.", NULL);
+			return (KORE_RESULT_OK);
+		}
+	}
+	return (api_serve(req, &verify_page_route));
+}
+
+static int
+verify_page_start(struct http_request *req, struct api_req *ar)
+{
+	return (verify_lookup(req, ar, req->path + strlen("/verify/"),
+	    verify_page_send));
+}
+
+static int
+verify_page_send(struct http_request *req, struct api_req *ar)
+{
+	int	status;
+
+	status = db_rows(ar) == 1 ? atoi(db_value(ar, 0, 0)) : 500;
+	if (status == 429)
+		http_response_header(req, "retry-after", db_value(ar, 0, 2));
+	page_shell_reply(req, status);
+	return (KORE_RESULT_OK);
 }
 
 static int

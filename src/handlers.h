@@ -57,6 +57,7 @@ int	admin_certificates_list(struct http_request *, struct api_req *);
 int	admin_certificate_revoke(struct http_request *, struct api_req *);
 int	admin_course_certificates_zip(struct http_request *, struct api_req *);
 int	verify_get(struct http_request *, struct api_req *);
+int	enrollment_renew(struct http_request *, struct api_req *);
 /* cert_ob3.c */
 int	certificate_credential(struct http_request *, struct api_req *);
 int	issuer_get(struct http_request *, struct api_req *);

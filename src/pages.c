@@ -128,6 +128,7 @@ static const struct page_route	page_routes[] = {
 
 int	pages_init(void);
 int	page_serve(struct http_request *);
+void	page_shell_reply(struct http_request *, int);
 
 static json_t	*page_catalog(const char *);
 static int	shell_variant(const struct page_shell *, size_t, json_t *,
@@ -305,6 +306,16 @@ page_serve(struct http_request *req)
 		shell_send(req, SHELL_PAGE, 404);
 	}
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * The learner pages' shell with a status of the caller's choosing: the
+ * verification page (certificates.c) answers 404 for an unknown code.
+ */
+void
+page_shell_reply(struct http_request *req, int status)
+{
+	shell_send(req, SHELL_PAGE, status);
 }
 
 static struct page_asset *

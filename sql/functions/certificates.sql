@@ -325,3 +325,82 @@ BEGIN
 	    'credential', certificates.jws_payload(x.credential) -> 'vc'));
 END;
 $$;
+
+/*
+ * Re-certification: the learner takes the course again once the
+ * certificate of the round they completed has expired. In one
+ * transaction, with the enrollment locked: the round's progress and quiz
+ * passes move to enrollment_rounds, the round goes up by one,
+ * completed_at goes back to NULL and the enrollment follows the course's
+ * current version. The next completion sets a new completed_at, which
+ * enqueues a job of its own (learning.complete_if_done) and makes a new
+ * certificate; the old one stays, and verifies as expired.
+ */
+CREATE OR REPLACE FUNCTION api.enrollment_renew(p_uid uuid, p_sid uuid,
+    p_slug text)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	c	courses;
+	e	enrollments;
+	x	certificates;
+BEGIN
+	PERFORM auth.check(p_uid, p_sid);
+	SELECT * INTO c FROM courses WHERE slug = p_slug AND status = 'published';
+	IF NOT FOUND THEN
+		PERFORM api.refuse(404, 'course_not_found',
+		    'No course has that address.');
+	END IF;
+	SELECT * INTO e FROM enrollments
+	WHERE user_id = p_uid AND course_id = c.id FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(404, 'enrollment_not_found',
+		    'You are not enrolled in this course.');
+	END IF;
+	IF e.completed_at IS NULL THEN
+		PERFORM api.refuse(409, 'not_completed',
+		    'You have not completed this course yet: there is nothing '
+		    'to renew.');
+	END IF;
+	SELECT * INTO x FROM certificates
+	WHERE enrollment_id = e.id AND completed_at = e.completed_at;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(409, 'certificate_pending',
+		    'Your certificate is being issued: it can be renewed once '
+		    'it has expired.');
+	END IF;
+	CASE certificates.status(x)
+	WHEN 'valid' THEN
+		PERFORM api.refuse(409, 'certificate_valid',
+		    CASE WHEN x.expires_at IS NULL THEN
+			'Your certificate does not expire: there is nothing to '
+			'renew.'
+		    ELSE 'Your certificate is valid until ' ||
+			to_char(x.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') ||
+			': you can take the course again once it has expired.'
+		    END);
+	WHEN 'revoked' THEN
+		PERFORM api.refuse(409, 'certificate_revoked',
+		    'Your certificate was revoked: ask an administrator.');
+	ELSE
+	END CASE;
+
+	INSERT INTO enrollment_rounds (enrollment_id, round, course_version,
+	    completed_at, lesson_progress, quiz_passes)
+	VALUES (e.id, e.round, e.course_version, e.completed_at,
+	    coalesce((SELECT jsonb_agg(to_jsonb(lp) - 'enrollment_id'
+		ORDER BY lp.first_beat_at) FROM lesson_progress lp
+		WHERE lp.enrollment_id = e.id), '[]'),
+	    coalesce((SELECT jsonb_agg(to_jsonb(q) - 'enrollment_id'
+		ORDER BY q.passed_at) FROM quiz_passes q
+		WHERE q.enrollment_id = e.id), '[]'));
+	DELETE FROM lesson_progress WHERE enrollment_id = e.id;
+	DELETE FROM quiz_passes WHERE enrollment_id = e.id;
+	UPDATE enrollments SET round = round + 1, completed_at = NULL,
+	    course_version = c.version, last_lesson_id = NULL, left_at = NULL
+	WHERE id = e.id
+	RETURNING * INTO e;
+	RETURN api.ok((learning.enrollment_json(e, c) ||
+	    jsonb_build_object('round', e.round))::json);
+END;
+$$;

@@ -120,6 +120,18 @@ TABLE = {
         "cert:C1": "200 404 200 404 200",
         "cert:C2": "404 200 404 200 200",
     },
+    ("get", "/api/v1/certificates/{id}/credential"): {
+        # As the PDF: to anyone else the certificate does not exist.
+        "cert:C1": "200 404 200 404 200",
+        "cert:C2": "404 200 404 200 200",
+    },
+    ("post", "/api/v1/courses/{slug}/enrollment/renew"): {
+        # One's own enrollment only; L1 and L2 have not completed theirs
+        # (409 not_completed), so nothing is renewed.
+        "C1": "409 404 404 404 404",
+        "C2": "404 409 404 404 404",
+        "D1": "404 404 404 404 404",
+    },
     ("post", "/api/v1/admin/certificates/{id}/revoke"): {
         # An empty reason: refused once authorised (422), so nothing is
         # revoked for the other cells.
@@ -208,10 +220,12 @@ def world():
         code = "-".join(uuid.uuid4().hex[i:i + 4].upper() for i in (0, 4, 8, 12))
         ids["cert:" + k], ids["code:" + k] = query(
             db, "INSERT INTO certificates (enrollment_id, completed_at, user_id, course_id, "
-                "code, name, course_title, language, course_version, hours, pdf, pdf_sha256) "
+                "code, name, course_title, language, course_version, hours, pdf, pdf_sha256, "
+                "credential) "
                 "SELECT e.id, now(), e.user_id, c.id, %s, 'Test Person', c.title, c.language, "
                 "c.version, c.estimated_hours, '%%PDF-1.7'::bytea, "
-                "encode(sha256('%%PDF-1.7'::bytea), 'hex') FROM enrollments e "
+                "encode(sha256('%%PDF-1.7'::bytea), 'hex'), 'e30.eyJ2YyI6e319.c2ln' "
+                "FROM enrollments e "
                 "JOIN courses c ON c.id = e.course_id WHERE c.slug = %s AND e.user_id = %s "
                 "RETURNING id::text, code", code, slug, who[learner].user_id)[0]
     yield who, ids, db

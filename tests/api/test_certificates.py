@@ -249,6 +249,24 @@ def test_the_verification_page(db, learner, course):
     assert "unsafe-inline" not in csp and "script-src 'self'" in csp
     assert '<html lang="es"' in r.text
     assert requests.get(url("/static/verify.js")).status_code == 200
+    # As people type it.
+    assert requests.get(url(f"/verify/{code.lower()}")).status_code == 200
+
+    # An unknown code: the page says so, with a 404, and costs the budget
+    # as the API's lookup does.
+    for unknown in ("0000-0000-0000-0000", "not-a-code", ""):
+        r = requests.get(url(f"/verify/{unknown}"), headers={"Accept-Language": "es"})
+        assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
+        assert '<html lang="es"' in r.text
+    assert requests.post(url(f"/verify/{code}")).status_code == 405
+    spent = query(db, "SELECT count(*) FROM login_throttle WHERE key LIKE 'verify:%%'")[0][0]
+    assert spent >= 1
+    for i in range(20):
+        requests.get(url(f"/verify/0000-0000-0000-{i:04d}"))
+    r = requests.get(url(f"/verify/{code}"))
+    assert r.status_code == 429 and r.headers["Content-Type"].startswith("text/html")
+    assert int(r.headers["Retry-After"]) >= 1
+    assert verify(code).status_code == 429
 
 
 def test_enumeration_is_throttled(db, learner, course):
@@ -366,3 +384,81 @@ def test_export_holds_the_certificates_and_erasure_removes_them(db, learner, cou
     assert query(db, "SELECT count(*) FROM certificates WHERE user_id = %s",
                  learner.user_id) == [(0,)]
     assert verify(code).status_code == 404
+
+
+# -- re-certification ------------------------------------------------------------------
+
+def renew(client, slug):
+    return client.post(f"/api/v1/courses/{slug}/enrollment/renew")
+
+
+def test_after_expiry_a_new_round_earns_a_new_certificate(db, instructor):
+    slug = published_course(instructor, no_quiz_files(), certificate_valid_months=12)
+    learner = new_user(db, display_name=NAME)
+    first_id, first_code = complete(db, learner, slug)[:2]
+    enrollment = query(db, "SELECT id::text FROM enrollments WHERE user_id = %s",
+                       learner.user_id)[0][0]
+
+    r = renew(learner, slug)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "certificate_valid", r.text
+    assert "valid until" in r.json()["error"]["message"]
+
+    query(db, "UPDATE certificates SET expires_at = now() - interval '1 day' WHERE id = %s",
+          first_id)
+    r = renew(learner, slug)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["round"] == 2 and body["completed_at"] is None and body["percent"] == 0
+    assert query(db, "SELECT round, completed_at FROM enrollments WHERE id = %s",
+                 enrollment) == [(2, None)]
+    assert query(db, "SELECT count(*) FROM lesson_progress WHERE enrollment_id = %s",
+                 enrollment) == [(0,)]
+    history = query(db, "SELECT round, jsonb_array_length(lesson_progress) FROM "
+                        "enrollment_rounds WHERE enrollment_id = %s", enrollment)
+    assert history == [(1, len(lessons_of(slug)))]
+    # A second request finds nothing to renew.
+    r = renew(learner, slug)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_completed"
+
+    # The old certificate stays, and verifies as expired.
+    r = verify(first_code)
+    assert r.status_code == 200 and r.json()["status"] == "expired"
+
+    for lesson in lessons_of(slug):
+        assert beat(learner, lesson["id"], completed=True).status_code == 200
+    wait_for(lambda: len(certificates_of(db, learner)) == 2, "the second certificate")
+    wait_for(lambda: finished(db, learner) == (2, 2), "its PDF and credential", timeout=60)
+    second = [c for c in certificates_of(db, learner) if c[0] != first_id][0]
+    assert second[1] != first_code and second[7] == enrollment and second[2] == NAME
+    assert verify(second[1]).json()["status"] == "valid"
+    keys = [k for (k,) in query(db, "SELECT dedupe_key FROM jobs WHERE kind = "
+                                    "'certificate_issue' AND payload->>'enrollment_id' = %s "
+                                    "AND state = 'done' ORDER BY id", enrollment)]
+    assert len(keys) == 2 and all(k.startswith(f"certificate_issue:{enrollment}:")
+                                  for k in keys) and keys[0] != keys[1]
+    mine = learner.get("/api/v1/me/certificates").json()["certificates"]
+    assert [c["status"] for c in mine] == ["valid", "expired"]
+    r = renew(learner, slug)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "certificate_valid"
+
+
+def test_renewal_is_refused_with_reasons(db, admin, instructor, learner, course):
+    r = renew(learner, course)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "enrollment_not_found"
+    assert enroll(learner, course).status_code == 201
+    r = renew(learner, course)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_completed"
+    cert_id = complete(db, learner, course)[0]
+    # A certificate without expiry is never renewed.
+    r = renew(learner, course)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "certificate_valid"
+    assert "does not expire" in r.json()["error"]["message"]
+    query(db, "UPDATE certificates SET expires_at = now() - interval '1 day' WHERE id = %s",
+          cert_id)
+    assert admin.post(f"/api/v1/admin/certificates/{cert_id}/revoke",
+                      json={"reason": "test"}).status_code == 200
+    r = renew(learner, course)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "certificate_revoked"
+    r = renew(learner, "no-such-course")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "course_not_found"
+    assert requests.post(url(f"/api/v1/courses/{course}/enrollment/renew")).status_code == 401

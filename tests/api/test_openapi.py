@@ -29,7 +29,7 @@ ROLES = {
     "AUTH_ADMIN": "admin",
 }
 # Outside the table (conf/routes.conf), documented all the same.
-HEALTH_ROUTES = {("get", "/healthz"), ("get", "/readyz")}
+HEALTH_ROUTES = {("get", "/healthz"), ("get", "/readyz"), ("get", "/.well-known/jwks.json")}
 
 
 def route_table(source):
