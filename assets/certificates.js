@@ -1,10 +1,11 @@
 // My certificates (/certificates): each certificate the learner has earned,
 // its status in words (valid, expired or revoked, with the date), and what
 // to do with it: download the PDF or the Open Badges credential, copy the
-// public verification link, add it to a LinkedIn profile.
+// public verification link, add it to a LinkedIn profile; once it has
+// expired, take the course again for a new one.
 
 import {
-	h, add, t, getJSON, request, errorText, fmtDate, saveBlob, copyText,
+	h, add, t, api, getJSON, request, errorText, fmtDate, saveBlob, copyText,
 } from './lib.js';
 
 // The name certificates give as their issuer (the API's issuer.name).
@@ -18,6 +19,10 @@ export async function render(root, ctx) {
 	ctx.setTitle(t('certs.title'));
 	add(root, h('h1', null, t('certs.title')),
 		h('p', { class: 'lead' }, t('certs.lead')));
+	// The enrollments say which expired certificates can be renewed (the
+	// course completed, not started again); without them, all can try.
+	const enrolled = getJSON('/api/v1/me/enrollments').then((r) =>
+		r.enrollments, () => null);
 	let data;
 	try {
 		data = await getJSON('/api/v1/me/certificates');
@@ -39,8 +44,54 @@ export async function render(root, ctx) {
 				t('nav.learning'))));
 		return;
 	}
+	const rounds = await enrolled;
+	if (!ctx.current())
+		return;
+	// Newest first: only a course's newest certificate may lead to a
+	// new round.
+	const seen = new Set();
 	add(root, h('ul', { class: 'cards', id: 'certificates' },
-		list.map(card)));
+		list.map((c) => {
+			const newest = !seen.has(c.course.slug);
+			seen.add(c.course.slug);
+			return card(c, newest ? renewal(c, rounds, ctx) : null);
+		})));
+}
+
+// For an expired certificate, the newest of its course: take the course
+// again (a new round, a new certificate at its end), or go on with the
+// round already started.
+function renewal(c, rounds, ctx) {
+	if (c.status !== 'expired' || !c.course.slug)
+		return null;
+	const slug = encodeURIComponent(c.course.slug);
+	const e = rounds && rounds.find((x) => (x.course ?
+		x.course.slug : x.course_slug) === c.course.slug);
+	if (rounds && !e)
+		return null;
+	if (e && !e.completed_at)
+		return h('a', { class: 'button', href: `/courses/${slug}`,
+			'data-action': 'round' }, t('certs.continueRound'),
+		h('span', { class: 'sr-only' }, ` – ${c.course.title}`));
+	const said = h('span', { role: 'status', class: 'renew-said' });
+	const button = h('button', { type: 'button', 'data-action': 'renew' },
+		t('certs.renew'), h('span', { class: 'sr-only' },
+			` – ${c.course.title}`));
+	button.addEventListener('click', async () => {
+		button.disabled = true;
+		said.textContent = '';
+		try {
+			await api.post(`/api/v1/courses/${slug}/enrollment/renew`);
+		} catch (x) {
+			button.disabled = false;
+			said.textContent = errorText(x, 'certs.renewFailed');
+			return;
+		}
+		ctx.announce(t('certs.renewed'));
+		ctx.navigate(`/courses/${slug}`);
+	});
+	return h('div', { class: 'renew' }, h('p', null, t('certs.renewWhy')),
+		button, ' ', said);
 }
 
 // The status as a sentence, never by colour alone.
@@ -52,7 +103,7 @@ export function statusWords(c) {
 	return t('certs.status.valid');
 }
 
-function card(c) {
+function card(c, renew) {
 	const id = `cert-${c.id}`;
 	const said = h('p', { class: 'cert-said', role: 'status',
 		id: `${id}-said` });
@@ -102,6 +153,7 @@ function card(c) {
 		h('h2', { id: `${id}-h`, lang: c.course.language }, title),
 		h('p', { class: 'cert-status ' + (LOOK[c.status] || '') },
 			statusWords(c)),
+		renew,
 		h('dl', { class: 'facts cert-facts' },
 			fact(t('verify.name'), c.name, { dir: 'auto' }),
 			fact(t('verify.issued'), fmtDate(c.issued_at)),

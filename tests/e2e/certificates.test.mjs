@@ -383,3 +383,46 @@ async function admin(m, tag, viewport, user, id, code) {
 	s.assertClean(`admin ${lang}`);
 	await s.close();
 }
+
+test('an expired certificate leads to the course again (es, 360 px)',
+	async () => {
+		const tag = 'es-ES';
+		const m = (k, v) => smsg(tag, k, v);
+		const { user, id, code } = await graduate('es', 'Ελένη');
+		const expired = psql(`UPDATE certificates
+		    SET expires_at = now() - interval '1 day' WHERE id = :'id'
+		    RETURNING to_json(expires_at) #>> '{}'`, { id });
+		const s = await signedIn(user.email, tag, PHONE);
+		const { page } = s;
+		await page.goto('/certificates');
+		await ready(page);
+		const card = page.locator(`#certificates li[data-code="${code}"]`);
+		assert.equal(await card.locator('.cert-status').textContent(),
+			m('certs.status.expired', { date: dateIn(tag, expired) }));
+		await card.getByText(m('certs.renewWhy')).waitFor();
+		await axe(page, 'expired certificate');
+		await notWider(page, 'expired certificate');
+		await shot(page, 'certificates-es-expired');
+
+		await card.getByRole('button', { name: m('certs.renew') }).click();
+		await page.waitForURL(`**/courses/${course.slug}`);
+		// A new round: nothing of it done yet, a way into its lessons.
+		await page.locator('#continue').waitFor();
+		assert.equal(await page.locator('.panel progress')
+			.getAttribute('value'), '0');
+		assert.equal(psql(`SELECT e.round || ' ' || (e.completed_at IS NULL)
+		    FROM enrollments e JOIN users u ON u.id = e.user_id
+		    JOIN courses c ON c.id = e.course_id
+		    WHERE lower(u.email) = lower(:'email') AND c.slug = :'slug'`,
+		{ email: user.email, slug: course.slug }), '2 true');
+
+		// The old certificate stays, and now leads on to the round.
+		await page.goto('/certificates');
+		await ready(page);
+		await card.getByRole('link', { name: m('certs.continueRound') })
+			.waitFor();
+		assert.equal(await card.getByRole('button', { name:
+			m('certs.renew') }).count(), 0);
+		s.assertClean('renewal');
+		await s.close();
+	});
