@@ -13,7 +13,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createPublicKey, randomUUID, verify } from 'node:crypto';
+import { createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ import {
 } from './helpers.mjs';
 
 const PHONE = { width: 360, height: 740 };
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 let browser;
 let course;
@@ -424,5 +425,51 @@ test('an expired certificate leads to the course again (es, 360 px)',
 		assert.equal(await card.getByRole('button', { name:
 			m('certs.renew') }).count(), 0);
 		s.assertClean('renewal');
+		await s.close();
+	});
+
+test('files not made yet are said to be on their way; all by keyboard',
+	async () => {
+		const tag = 'en-GB';
+		const m = (k, v) => smsg(tag, k, v);
+		const user = await registerUser({ language: 'en' });
+		const code = [...randomBytes(16)].map((b) => ALPHABET[b % 32])
+			.join('').match(/.{4}/g).join('-');
+		// A certificate as the job inserts it before drawing its files.
+		psql(`INSERT INTO certificates (completed_at, user_id, course_id,
+		    code, name, course_title, language, course_version, hours)
+		    SELECT now(), u.id, c.id, :'code', u.display_name, c.title,
+		    c.language, c.version, c.estimated_hours FROM users u, courses c
+		    WHERE lower(u.email) = lower(:'email') AND c.slug = :'slug'`,
+		{ code, email: user.email, slug: course.slug });
+		const s = await signedIn(user.email, tag);
+		const { page } = s;
+		s.allow((e) => /status of 404/.test(e.text) &&
+			/\/api\/v1\/certificates\/[0-9a-f-]+\/(pdf|credential)$/
+				.test(e.url));
+		await page.goto('/learning');
+		await ready(page);
+		// From the account menu, by keyboard.
+		await page.locator('#site-nav .menu-button').focus();
+		await page.keyboard.press('Enter');
+		await page.keyboard.press('Tab');
+		assert.equal(await page.evaluate(() =>
+			document.activeElement.getAttribute('href')), '/certificates');
+		await page.keyboard.press('Enter');
+		await page.waitForURL('**/certificates');
+		const card = page.locator(`#certificates li[data-code="${code}"]`);
+		await card.waitFor();
+		assert.equal(await page.evaluate(() => document.activeElement.tagName),
+			'H1');
+		const said = card.getByRole('status');
+		await card.getByRole('button', { name: m('certs.pdf') }).focus();
+		await page.keyboard.press('Enter');
+		await said.filter({ hasText: m('error.pdf_not_ready') }).waitFor();
+		await page.keyboard.press('Tab');
+		await page.keyboard.press('Enter');
+		await said.filter({ hasText: m('error.credential_not_ready') })
+			.waitFor();
+		await axe(page, 'files not ready');
+		s.assertClean('files not ready');
 		await s.close();
 	});
