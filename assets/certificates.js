@@ -7,6 +7,7 @@
 import {
 	h, add, t, api, getJSON, request, errorText, fmtDate, saveBlob, copyText,
 } from './lib.js';
+import { expiresLabel } from './verify.js';
 
 // The name certificates give as their issuer (the API's issuer.name).
 const ISSUER = 'Safeguard Learn';
@@ -157,7 +158,7 @@ function card(c, renew) {
 		h('dl', { class: 'facts cert-facts' },
 			fact(t('verify.name'), c.name, { dir: 'auto' }),
 			fact(t('verify.issued'), fmtDate(c.issued_at)),
-			fact(t('verify.expires'), c.expires_at ? fmtDate(c.expires_at) :
+			fact(expiresLabel(c), c.expires_at ? fmtDate(c.expires_at) :
 				t('verify.noExpiry')),
 			fact(t('verify.hours'), t('verify.hoursValue',
 				{ hours: String(c.hours) })),

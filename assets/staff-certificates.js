@@ -10,6 +10,7 @@ import {
 } from './lib.js';
 import { field, formError, showError, setError, clearErrors } from './staff-ui.js';
 import { statusWords } from './certificates.js';
+import { expiresLabel } from './verify.js';
 
 const STATUSES = ['valid', 'expired', 'revoked'];
 const LOOK = { valid: 'cert-valid', expired: 'cert-expired',
@@ -160,7 +161,7 @@ function card(c, said) {
 				fact(t('form.email'), c.email),
 				fact(t('verify.code'), c.code, { dir: 'ltr' }),
 				fact(t('verify.issued'), fmtDate(c.issued_at)),
-				fact(t('verify.expires'), c.expires_at ?
+				fact(expiresLabel(c), c.expires_at ?
 					fmtDate(c.expires_at) : t('verify.noExpiry')),
 				c.revoke_reason ? fact(t('staff.certs.reason'),
 					c.revoke_reason, { dir: 'auto' }) : null),
