@@ -166,7 +166,7 @@ cert_render(struct cert_work *w, struct job *j)
 	in.code = w->field[CI_CODE];
 	in.verify_url = url;
 	in.issuer = CERT_ISSUER_NAME;
-	if (!cert_pdf_render(&in, &pdf, &len)) {
+	if (!cert_pdf_init() || !cert_pdf_render(&in, &pdf, &len)) {
 		free(url);
 		/* Names the certificate, never the person. */
 		job_fail(j, "certificate_issue: the PDF of %s could not be "

@@ -38,9 +38,12 @@ static struct {
 } cert_ob3;
 
 /*
- * Each worker, before it serves: the renderer (fontconfig, the fonts, a
- * first render) and the keys. Without either no certificate could be
- * finished, so the worker does not start.
+ * Each worker, before it serves: the renderer's fonts and the keys.
+ * Without either no certificate could be finished, so the worker does not
+ * start. Pango itself starts on the first render, on a task thread
+ * (cert_issue.c): its font map starts threads, which Kore's seccomp
+ * tracer (the test conf) does not always resume, and a worker with such
+ * a thread stopped never exits.
  */
 int
 certificates_init(void)
@@ -48,7 +51,7 @@ certificates_init(void)
 	char		 dir[512], *url, *issuer;
 	json_t		*json;
 
-	if (!cert_pdf_init()) {
+	if (!cert_pdf_check()) {
 		kore_log(LOG_ERR, "certificates: the PDF renderer could not "
 		    "start (fontconfig, fonts-noto-core, fonts-dejavu-core)");
 		return (0);

@@ -154,6 +154,7 @@ static cairo_status_t	cert_sink_write(void *, const unsigned char *,
 
 static pthread_mutex_t	cert_lock = PTHREAD_MUTEX_INITIALIZER;
 static PangoFontMap	*cert_fontmap;
+static int		 cert_warm;	/* the warm-up render was made */
 
 /* Names in the scripts the issue lists: loading their fonts warms up. */
 static const struct cert_pdf_input cert_warmup = {
@@ -163,6 +164,23 @@ static const struct cert_pdf_input cert_warmup = {
 	"Safeguard Learn"
 };
 
+/*
+ * Whether the renderer could start: fontconfig loads and the fonts are
+ * installed. Starts no thread (Pango's font map starts some): a server
+ * checks this in each worker at start and leaves cert_pdf_init to its
+ * first render.
+ */
+int
+cert_pdf_check(void)
+{
+	int	ok;
+
+	pthread_mutex_lock(&cert_lock);
+	ok = FcInit() && cert_fonts_present();
+	pthread_mutex_unlock(&cert_lock);
+	return (ok);
+}
+
 int
 cert_pdf_init(void)
 {
@@ -171,6 +189,11 @@ cert_pdf_init(void)
 	int		 ok;
 
 	pthread_mutex_lock(&cert_lock);
+	if (cert_warm) {
+		/* Called again (before each render, by a server): ready. */
+		pthread_mutex_unlock(&cert_lock);
+		return (1);
+	}
 	if (cert_fontmap == NULL) {
 		/* Loads fontconfig's configuration and its font cache once. */
 		if (!FcInit()) {
@@ -191,6 +214,10 @@ cert_pdf_init(void)
 	/* One whole render: every font and code path is loaded after it. */
 	if ((ok = cert_pdf_render(&cert_warmup, &pdf, &len)))
 		free(pdf);
+	pthread_mutex_lock(&cert_lock);
+	if (ok)
+		cert_warm = 1;
+	pthread_mutex_unlock(&cert_lock);
 	return (ok);
 }
 

@@ -9,7 +9,9 @@
  * the fork: Pango starts short-lived threads of its own) and where the
  * fonts are visible (a chrooted worker sees no /usr/share/fonts). It
  * fails when fontconfig or the fonts (fonts-noto-core, fonts-dejavu-core)
- * are missing.
+ * are missing. cert_pdf_check checks only that much, without Pango and
+ * its threads: the server checks it in each worker at start and calls
+ * cert_pdf_init on the task thread before each render (src/cert_issue.c).
  */
 
 #ifndef __H_CERT_PDF_H
@@ -32,7 +34,8 @@ struct cert_pdf_input {
 /* A field longer than this (in bytes) is an error, not a certificate. */
 #define CERT_PDF_FIELD_MAX	2048
 
-int	cert_pdf_init(void);	/* once per process, before any render: 1 ok, 0 error */
+int	cert_pdf_check(void);	/* the fonts are there; starts no thread: 1 ok, 0 error */
+int	cert_pdf_init(void);	/* before any render (again: returns at once): 1 ok, 0 error */
 int	cert_pdf_render(const struct cert_pdf_input *, unsigned char **pdf, size_t *len);
 		/* 1 ok (*pdf malloc'd, the caller frees), 0 error; callable from several threads at once */
 

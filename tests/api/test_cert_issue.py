@@ -5,6 +5,9 @@ fetched through the API, checked as a verifier would with the published
 JWKS and the official schema. The acceptance tests of issue 22."""
 import hashlib
 import json
+import os
+import shutil
+import subprocess
 
 import psycopg2
 
@@ -12,10 +15,12 @@ import jwt
 import pytest
 import requests
 
-from conftest import BASE, DATABASE_URL, new_user, query, url
+from conftest import BASE, DATABASE_URL, ROOT, new_user, query, url
 from courses import no_quiz_files, published_course
+from servers import OUT, start_server
 from test_cert_pdf import NAMES, fonts, qr_text, text_lines
 from test_certificates import complete, verify_budget  # noqa: F401 (fixture)
+from test_jobs import BAD_LOG, stop_group
 from test_ob3 import b64d, b64e, schema_errors
 
 
@@ -159,3 +164,50 @@ def test_jwks_lists_every_public_key_and_nothing_private():
         assert set(k) == {"kty", "use", "alg", "kid", "n", "e"}
         assert k["kid"].startswith(BASE + "/.well-known/jwks.json#ob3-")
     assert requests.post(url("/.well-known/jwks.json")).status_code == 405
+
+
+def test_rotation_keeps_old_keys_published(db, course_slug, tmp_path):
+    """scripts/keys ob3-rotate, a restart, then the old private key
+    removed (docs/certificates.md, Rotation): the server signs with the new
+    key, and the JWKS still publishes the old public key, so credentials
+    signed before verify as they did. A second server on its own port
+    with the rotated folder, running no jobs (the suite's runs them)."""
+    learner = new_user(db)
+    cert_id = complete(db, learner, course_slug)[0]
+    token = learner.get(f"/api/v1/certificates/{cert_id}/credential").json()["jwt"]
+    old = jwt.get_unverified_header(token)["kid"].split("#", 1)[1]
+
+    src = os.environ.get("SG_OB3_KEY_DIR") or os.path.join(
+        os.environ.get("SG_VAR_DIR", os.path.join(ROOT, "var")), "keys", "ob3")
+    rotated = tmp_path / "ob3"
+    shutil.copytree(src, rotated)
+    for f in rotated.glob("*.key"):
+        if f.stem != old:
+            f.unlink()
+    r = subprocess.run([os.path.join(ROOT, "scripts", "keys"), "ob3-rotate"], cwd=ROOT,
+                       env=dict(os.environ, SG_OB3_KEY_DIR=str(rotated)),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    (rotated / (old + ".key")).unlink()
+    names = sorted(f.stem for f in rotated.glob("*.pub"))
+    new = sorted(f.stem for f in rotated.glob("*.key"))
+    assert len(new) == 1 and new[0] != old and old in names
+
+    port = int(os.environ.get("SG_TEST_PORT", "8890")) + 10
+    base = f"http://127.0.0.1:{port}"
+    log_path = os.path.join(OUT, f"ob3-rotation-{port}.log")
+    with open(log_path, "w") as log:
+        proc = start_server(port, log, "ob3", SG_OB3_KEY_DIR=str(rotated),
+                            SG_JOBS_CONCURRENCY="0")
+        try:
+            keyset = requests.get(base + "/.well-known/jwks.json").json()
+        finally:
+            stop_group(proc)
+    published = sorted(k["kid"].split("#", 1)[1] for k in keyset["keys"])
+    assert published == names and old in published and new[0] in published
+    # The credential the old key signed still verifies with what is published.
+    jwk = [k for k in keyset["keys"] if k["kid"].endswith("#" + old)][0]
+    jwt.decode(token, jwt.PyJWK.from_dict(jwk).key, algorithms=["RS256"])
+    with open(log_path) as f:
+        bad = [line for line in f if BAD_LOG.search(line)]
+    assert not bad, bad[:5]

@@ -54,7 +54,7 @@ $$;
 
 \timing on
 BEGIN;
-TRUNCATE users, courses, media, login_throttle CASCADE;
+TRUNCATE users, courses, media, login_throttle, jobs CASCADE;
 
 -- Foreign keys are checked row by row by triggers; the rows below are
 -- consistent by construction, so a superuser skips the checks (a 1,000,000
@@ -175,6 +175,27 @@ FROM generate_series(0, :progress - 1) AS p,
 	x.e % :per_learner AS j) y
 WHERE o < :modules * :lessons;
 
+-- A certificate for each learner the bench signs in (n = 1 + k *
+-- cert_stride), of their first enrollment: id e000-N, code
+-- BNCH-NNNN-NNNN-NNNN from N, and a stored PDF of 30 kB of random bytes
+-- (as incompressible as a real one; its own copy in each row).
+WITH blob AS (
+	SELECT decode(string_agg(lpad(to_hex((random() * 255)::int), 2, '0'),
+	    ''), 'hex') AS b FROM generate_series(1, 30000))
+INSERT INTO certificates (id, enrollment_id, completed_at, user_id,
+    course_id, code, name, course_title, language, course_version, hours,
+    issued_at, pdf, pdf_sha256)
+SELECT pg_temp.bid('e000', n), pg_temp.bid('d000', (n - 1) * :per_learner),
+    now() - interval '1 day', pg_temp.bid('8000', n),
+    pg_temp.bid('c000', n % :courses),
+    'BNCH-' || substr(lpad(n::text, 12, '0'), 1, 4) || '-' ||
+	substr(lpad(n::text, 12, '0'), 5, 4) || '-' ||
+	substr(lpad(n::text, 12, '0'), 9, 4),
+    'Bench Learner ' || n, 'Bench course ' || n % :courses, 'en', 1, 2.5,
+    now() - interval '1 day', p.pdf, encode(sha256(p.pdf), 'hex')
+FROM generate_series(1, :learners, :cert_stride) AS n,
+    LATERAL (SELECT blob.b || int8send(n) AS pdf FROM blob) p;
+
 COMMIT;
 
 -- Outlines are stored ready to send, as publishing a course does.
@@ -182,7 +203,7 @@ SELECT count(content.outline_refresh(id)) AS outlines FROM courses;
 \timing off
 
 VACUUM (ANALYZE) users, sessions, courses, modules, lessons, enrollments,
-    lesson_progress, progress_beats;
+    lesson_progress, progress_beats, certificates;
 -- The load's dirty pages are written now, not during the first run.
 \if :is_super
 	CHECKPOINT;

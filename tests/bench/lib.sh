@@ -158,6 +158,7 @@ bench_data() {
 		-v learners="$BENCH_LEARNERS" -v courses="$BENCH_COURSES" \
 		-v modules="$BENCH_MODULES" -v lessons="$BENCH_LESSONS" \
 		-v per_learner="$BENCH_PER_LEARNER" -v progress="$BENCH_PROGRESS" \
+		-v cert_stride=$((BENCH_LEARNERS / BENCH_SIGNED_IN)) \
 		-v hash="$hash" -f tests/bench/data.sql >"$OUT/data.log" 2>&1 ||
 		{ cat "$OUT/data.log"; exit 1; }
 	tail -3 "$OUT/data.log" | head -1 | sed 's/^/bench: rows: /'

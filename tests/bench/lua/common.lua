@@ -43,6 +43,12 @@ function M.lesson_of(n)
 	return M.uuid("a000", course * lessons_per_course + ord)
 end
 
+-- The code of learner n's certificate (tests/bench/data.sql).
+function M.cert_code(n)
+	local d = string.format("%012d", n)
+	return "BNCH-" .. d:sub(1, 4) .. "-" .. d:sub(5, 8) .. "-" .. d:sub(9, 12)
+end
+
 function M.course()
 	local c = math.random(0, fx.courses - 1)
 	return c, "bench-course-" .. c
