@@ -12,7 +12,7 @@ from conftest import ROOT, migrate, rows
 
 DATA = os.path.join(ROOT, "tests", "bench", "data.sql")
 SIZE = {"learners": 40, "courses": 3, "modules": 2, "lessons": 3,
-        "per_learner": 2, "progress": 150}
+        "per_learner": 2, "progress": 150, "cert_stride": 8}
 
 
 def bench_hash():
@@ -50,6 +50,11 @@ def test_the_generator_makes_the_rows_it_promises(migrated):
     assert rows(migrated, "SELECT count(*) FROM enrollments") == \
         [(s["learners"] * s["per_learner"],)]
     assert rows(migrated, "SELECT count(*) FROM lesson_progress") == [(s["progress"],)]
+    # A certificate with a stored PDF for each learner the bench signs in.
+    assert rows(migrated, "SELECT count(*), count(DISTINCT pdf_sha256), min(length(pdf)) "
+                          "FROM certificates WHERE code LIKE 'BNCH-%%'") == [(5, 5, 30008)]
+    assert rows(migrated, "SELECT code FROM certificates WHERE user_id = "
+                          "'00000000-0000-4000-8000-100000000009'") == [("BNCH-0000-0000-0009",)]
     # Ids are made from numbers, as the Lua and pgbench scripts make them.
     n_lesson = 1 * s["modules"] * s["lessons"] + 2
     assert rows(migrated, "SELECT c.slug FROM lessons l JOIN modules m ON m.id = l.module_id "

@@ -463,7 +463,10 @@ def test_completion_is_set_once_with_one_certificate_job(db, learner, course):
     assert r.json()["course"]["completed_at"] == done_at
     assert r.json()["course"]["completed_now"] is False
     def jobs():
-        return query(db, "SELECT j.state, j.attempts, j.dedupe_key = 'certificate_issue:' || e.id "
+        # One job a completion: the key names the enrollment and its
+        # completed_at (a later round completes again, with a key of its own).
+        return query(db, "SELECT j.state, j.attempts, j.dedupe_key = 'certificate_issue:' "
+                         "|| e.id || ':' || extract(epoch FROM e.completed_at) "
                          "FROM jobs j JOIN enrollments e "
                          "ON e.id = (j.payload->>'enrollment_id')::uuid "
                          "WHERE j.kind = 'certificate_issue' AND e.user_id = %s",

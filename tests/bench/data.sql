@@ -26,6 +26,12 @@
 --                                an enrollment's last is completed
 
 \set ON_ERROR_STOP 1
+-- Learners 1, 1 + cert_stride, ... get a certificate (scripts/bench: the
+-- ones it signs in).
+\if :{?cert_stride}
+\else
+	\set cert_stride 100
+\endif
 SET client_min_messages = warning;
 
 SELECT :'hash' LIKE '$argon2id$%' AS hash_ok \gset
