@@ -71,13 +71,14 @@ $(OB3TOOL): $(OB3TOOL_SRC) src/ob3.h src/ob3_keys.h
 		-ljwt -ljansson -lcrypto
 
 # What src/package.c needs besides itself (sgctl and its unit test).
-PACKAGE_DEPS	:= src/package_manifest.c src/jsonpath.c src/validate.c
+PACKAGE_DEPS	:= src/package_manifest.c src/jsonpath.c src/validate.c \
+		   src/quiz_question.c
 SGCTL_SRC	:= scripts/sgctl.c src/password.c src/package.c $(PACKAGE_DEPS)
 $(SGCTL): $(SGCTL_SRC) src/password.h src/package.h src/package_int.h \
-		src/jsonpath.h src/validate.h
+		src/jsonpath.h src/validate.h src/quiz_question.h
 	@mkdir -p build
 	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I/usr/include/postgresql \
-		-o $@ $(SGCTL_SRC) -lsodium -lzip -lcmark -ljansson -lpq
+		-o $@ $(SGCTL_SRC) -lsodium -lzip -lcmark -ljansson -lpq -lm
 
 # The certificate renderer (src/cert_pdf.c) and its command-line tool.
 # Lazy (=): pkg-config runs only when a rule needs the flags, after deps.
@@ -133,7 +134,7 @@ UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc \
 	-I/usr/include/libxml2
 UNIT_LIBS_csv := src/validate.c -ljansson
-UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson
+UNIT_LIBS_package := $(PACKAGE_DEPS) -lzip -lcmark -ljansson -lm
 UNIT_LIBS_password := src/validate.c
 UNIT_LIBS_jwt_header := -ljansson
 UNIT_LIBS_cert_pdf = $(CERT_PDF_FLAGS)
@@ -141,6 +142,9 @@ UNIT_LIBS_ob3 := -ljwt -ljansson -lcrypto
 UNIT_LIBS_quiz_question := src/quiz_view.c -ljansson -lm
 UNIT_LIBS_quiz_grade := src/quiz_question.c src/quiz_view.c src/quiz_text.c \
 	-ljansson -lunistring -lm
+UNIT_LIBS_quiz_draw := src/quiz_question.c src/quiz_view.c -ljansson -lm
+UNIT_LIBS_quiz_attempt := src/quiz_draw.c src/quiz_grade.c src/quiz_question.c \
+	src/quiz_view.c src/quiz_text.c -ljansson -lunistring -lm
 UNIT_LIBS_quiz_gift := src/quiz_import.c src/quiz_question.c -ljansson -lxml2 -lm
 UNIT_LIBS_quiz_moodle_xml := $(UNIT_LIBS_quiz_gift)
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*_test.c))
@@ -171,7 +175,7 @@ FUZZ_LIBS_route_match	:= src/route_match.c
 FUZZ_LIBS_http_parse	:= src/http_parse.c
 FUZZ_LIBS_cert_code	:= src/cert_code.c -lsodium
 FUZZ_LIBS_package	:= src/package.c $(PACKAGE_DEPS) -lzip -lcmark \
-	-ljansson -lsodium
+	-ljansson -lsodium -lm
 FUZZ_LIBS_markdown	:= $(FUZZ_LIBS_package)
 FUZZ_LIBS_token		:= src/jwt_header.c -ljwt -ljansson -lsodium
 FUZZ_LIBS_ob3		:= src/ob3.c -ljwt -ljansson -lcrypto
@@ -181,6 +185,9 @@ FUZZ_LIBS_moodle_xml	:= src/quiz_moodle_xml.c src/quiz_import.c \
 	src/quiz_question.c -ljansson -lxml2 -lm
 FUZZ_LIBS_quiz_grade	:= src/quiz_grade.c src/quiz_question.c src/quiz_view.c \
 	src/quiz_text.c -ljansson -lunistring -lsodium -lm
+FUZZ_LIBS_quiz_draw	:= src/quiz_draw.c src/quiz_attempt.c src/quiz_grade.c \
+	src/quiz_question.c src/quiz_view.c src/quiz_text.c -ljansson \
+	-lunistring -lsodium -lm
 FUZZ_HARNESSES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 fuzz-harnesses: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)

@@ -3,9 +3,9 @@
 // element, so a slow answer for a page already left lands nowhere.
 
 import {
-	h, add, t, api, events, getJSON, currentUser, loadSession, setLanguage,
-	currentLanguage, uiLanguage, signOut, maybeSignedIn, LANGUAGES,
-	languageName, localPath,
+	h, add, t, events, prefetch, currentUser, loadSession, setLanguage,
+	currentLanguage, uiLanguage, signOut, maybeSignedIn, localPath,
+	announce, setTitle, interceptLinks, skipLink, languageBox, headingFocus,
 } from './lib.js';
 
 // Each route: a pattern, the view module (static strings, so the browser
@@ -18,6 +18,8 @@ const routes = [
 		data: (m) => [`/api/v1/courses/${m[1]}`] },
 	{ re: /^\/lessons\/([0-9a-f-]{36})$/, view: () => import('./lesson.js'),
 		auth: true, data: (m) => [`/api/v1/lessons/${m[1]}`] },
+	{ re: /^\/quizzes\/([0-9a-f-]{36})$/, view: () => import('./quiz.js'),
+		auth: true, data: (m) => [`/api/v1/quizzes/${m[1]}`] },
 	{ re: /^\/learning$/, view: () => import('./learning.js'), auth: true,
 		data: () => ['/api/v1/me/enrollments'] },
 	{ re: /^\/certificates$/, view: () => import('./certificates.js'),
@@ -32,15 +34,8 @@ const routes = [
 
 const main = document.getElementById('main');
 let cleanup = null;
-let firstRender = true;
 let generation = 0;
-
-function announce(text) {
-	const el = document.getElementById('announcer');
-	el.textContent = '';
-	// A change after a tick is what screen readers notice.
-	setTimeout(() => { el.textContent = text; }, 50);
-}
+const finish = headingFocus();
 
 export function navigate(url, opts = {}) {
 	notice('');
@@ -49,10 +44,6 @@ export function navigate(url, opts = {}) {
 	else
 		history.pushState(null, '', url);
 	route();
-}
-
-function setTitle(text) {
-	document.title = text ? `${text} – Safeguard Learn` : 'Safeguard Learn';
 }
 
 async function route() {
@@ -73,6 +64,8 @@ async function route() {
 	const root = h('div', { class: 'view' });
 	main.replaceChildren(root);
 	drawNav();
+	const needsUser = r && r.auth && maybeSignedIn();
+	prefetch(r && r.data && (!r.auth || needsUser) ? r.data(match) : []);
 
 	if (!r) {
 		setTitle(t('notfound.title'));
@@ -83,11 +76,6 @@ async function route() {
 		return;
 	}
 
-	const needsUser = r.auth && maybeSignedIn();
-	if (r.data && (!r.auth || needsUser)) {
-		for (const url of r.data(match))
-			getJSON(url).catch(() => {});
-	}
 	const slow = setTimeout(() => {
 		if (!root.firstChild)
 			add(root, h('p', { class: 'loading' }, t('common.loading')));
@@ -163,19 +151,6 @@ function notice(text) {
 	document.getElementById('site-notice').textContent = text;
 }
 
-// After a page is drawn: the keyboard and screen reader start at its
-// heading, except on the first load, where the browser's start is right.
-function finish(root) {
-	const h1 = root.querySelector('h1');
-	if (h1 && !h1.hasAttribute('tabindex'))
-		h1.setAttribute('tabindex', '-1');
-	if (!firstRender && h1) {
-		h1.focus();
-		announce(h1.textContent);
-	}
-	firstRender = false;
-}
-
 // ---------------------------------------------------------------- header
 
 function drawHeader() {
@@ -194,11 +169,12 @@ function drawHeader() {
 			user && user.role !== 'learner' ? h('li', null, h('a', {
 				href: '/staff', id: 'staff-link' }, t('nav.staff'))) : null));
 
-	const select = h('select', { id: 'lang-select', onchange: onLanguage },
-		LANGUAGES.map((l) => h('option', { value: l, lang: l,
-			selected: l === currentLanguage() }, languageName(l, true))));
-	const langBox = h('div', { class: 'lang' },
-		h('label', { for: 'lang-select' }, t('nav.language')), select);
+	// The page has switched; the account may not have. Say so, so the
+	// next sign-in's switch back is no surprise.
+	const langBox = languageBox(async () => {
+		drawHeader();
+		await route();
+	}, () => notice(t('nav.languageNotSaved')));
 
 	// A browser with sg_csrf but no user yet is one whose session the
 	// server has not confirmed (still asking, or could not be asked): it
@@ -293,48 +269,14 @@ async function onSignOut() {
 	navigate('/');
 }
 
-async function onLanguage(e) {
-	const l = e.target.value;
-	try {
-		await setLanguage(l, true);
-	} catch {
-		e.target.value = currentLanguage();
-		announce(t('error.network'));
-		return;
-	}
-	const u = currentUser();
-	if (u) {
-		// The page has switched; the account may not have. Say so, so
-		// the next sign-in's switch back is no surprise.
-		api.patch('/api/v1/me', { language: l }).then(() => {
-			u.language = l;
-		}, () => notice(t('nav.languageNotSaved')));
-	}
-	drawHeader();
-	await route();
-	document.getElementById('lang-select').focus();
-}
-
 // ---------------------------------------------------------------- boot
 
-function onClick(e) {
-	if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey ||
-	    e.shiftKey || e.altKey)
-		return;
-	const a = e.target.closest('a[href]');
-	if (!a || a.target || a.hasAttribute('download'))
-		return;
-	const url = new URL(a.href, location.href);
-	if (url.origin !== location.origin || url.pathname.startsWith('/api/') ||
-	    url.pathname.startsWith('/static/') ||
-	    /^\/staff(\/|$)/.test(url.pathname))
-		return;
-	if (url.pathname === location.pathname && url.search === location.search &&
-	    url.hash) {
-		return;
-	}
-	e.preventDefault();
-	navigate(url.pathname + url.search + url.hash);
+// Every page path but the API's, the files' and the staff area's (a
+// shell of its own) is drawn here.
+function learnerPath(url) {
+	return !url.pathname.startsWith('/api/') &&
+	    !url.pathname.startsWith('/static/') &&
+	    !/^\/staff(\/|$)/.test(url.pathname);
 }
 
 async function boot() {
@@ -344,12 +286,8 @@ async function boot() {
 	await setLanguage(uiLanguage(document.documentElement.lang) ||
 		uiLanguage(navigator.language) || 'en', false);
 	drawHeader();
-	// The skip link moves focus, not just the view, in every browser.
-	document.querySelector('.skip').addEventListener('click', (e) => {
-		e.preventDefault();
-		main.focus();
-	});
-	document.addEventListener('click', onClick);
+	skipLink(main);
+	interceptLinks(learnerPath, navigate);
 	window.addEventListener('popstate', route);
 	events.addEventListener('session', () => drawHeader());
 
@@ -357,7 +295,11 @@ async function boot() {
 	const first = route();
 	const user = await session;
 	sendLeftBeats(user);
-	events.addEventListener('session', (e) => sendLeftBeats(e.detail.user));
+	sendKeptAnswers(user);
+	events.addEventListener('session', (e) => {
+		sendLeftBeats(e.detail.user);
+		sendKeptAnswers(e.detail.user);
+	});
 	const wanted = user && uiLanguage(user.language);
 	if (wanted && wanted !== currentLanguage()) {
 		await first;
@@ -380,6 +322,21 @@ function sendLeftBeats(user) {
 	}
 	if (user && left)
 		import('./beats.js').then((m) => m.flush(user.id), () => {});
+}
+
+// Quiz answers an earlier page kept (given offline, then the tab closed
+// or the learner went elsewhere) go as soon as their learner is signed in,
+// before an attempt's deadline can pass them by.
+function sendKeptAnswers(user) {
+	let kept = false;
+	try {
+		kept = Object.keys(localStorage).some((k) =>
+			k.startsWith('sg_quiz_v1_'));
+	} catch {
+		return;
+	}
+	if (user && kept)
+		import('./quiz-answers.js').then((m) => m.sendKept(user.id), () => {});
 }
 
 export function afterSignIn(user, next) {

@@ -146,16 +146,20 @@ function actions(course, user, enrollment, progress, ctx) {
 	if (resume) {
 		box.append(h('p', { class: 'buttons' }, h('a', { class: 'button',
 			id: 'continue', href: `/lessons/${resume}` },
-		started ? t('course.continue') : t('course.start'))));
+		enrollment.completed_at ? t('learning.review') : started ?
+			t('course.continue') : t('course.start'))));
 	}
 	return box;
 }
 
 function outline(course, enrollment, progress) {
 	const state = new Map();
+	const quizzes = new Map();
 	for (const m of (progress && progress.modules) || []) {
 		for (const l of m.lessons || [])
 			state.set(l.id, l);
+		if (m.quiz)
+			quizzes.set(m.quiz.id, m.quiz);
 	}
 	const sec = h('section', { 'aria-labelledby': 'outline-h' },
 		h('h2', { id: 'outline-h' }, t('course.outline')));
@@ -164,15 +168,29 @@ function outline(course, enrollment, progress) {
 	for (const m of course.modules || []) {
 		const items = (m.lessons || []).map((l) =>
 			lessonItem(course, m, l, enrollment, state.get(l.id)));
-		if (m.quiz) {
-			items.push(h('li', { class: 'lesson quiz' },
-				h('span', { class: 'title' }, m.quiz.title),
-				h('span', { class: 'meta' }, t('course.quiz'))));
-		}
+		if (m.quiz)
+			items.push(quizItem(course, m.quiz, enrollment,
+				quizzes.get(m.quiz.id)));
 		sec.append(h('h3', { lang: course.language }, m.title),
 			h('ol', { class: 'lessons' }, items));
 	}
 	return sec;
+}
+
+// A module's quiz: a link to it once enrolled, whether it is required,
+// and whether this learner has passed it (in words, not by colour).
+function quizItem(course, quiz, enrollment, st) {
+	const meta = [t('course.quiz'), t(quiz.required ? 'course.quizRequired' :
+		'course.quizOptional')];
+	if (enrollment && st)
+		meta.push(t(st.passed ? 'course.quizPassed' : 'course.quizNotPassed'));
+	const label = t('course.quizLink', { title: quiz.title });
+	const title = enrollment ? h('a', { href: `/quizzes/${quiz.id}`,
+		lang: course.language, class: 'quiz-link' }, label) :
+		h('span', { class: 'title', lang: course.language }, label);
+	const done = st && st.passed ? 'completed' : 'none';
+	return h('li', { class: `lesson quiz is-${done}` }, title,
+		h('span', { class: 'meta' }, meta.join(' · ')));
 }
 
 function lessonItem(course, module, lesson, enrollment, st) {

@@ -335,6 +335,10 @@ function refusal(root, ctx, e) {
 			if (next && next.id) {
 				link = h('p', null, h('a', { href: `/lessons/${next.id}` },
 					t('lesson.goUnlock', { title: next.title })));
+			} else if (u.quiz_id) {
+				link = h('p', null, h('a', { href: `/quizzes/${u.quiz_id}`,
+					id: 'unlock-quiz' }, t('lesson.goQuiz',
+					{ quiz: u.quiz_title })));
 			}
 		}
 		ctx.setTitle(t('lesson.lockedTitle'));

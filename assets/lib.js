@@ -349,8 +349,27 @@ export async function request(method, url, opts = {}, retried = false) {
 // GETs in flight are shared, so a view and the router's prefetch (or a
 // preload in the page's head) make one request, not two.
 const inflight = new Map();
+// What the router asked for ahead of a view: kept, answered or not, for
+// the view's first getJSON of it, so a prefetch that settles before the
+// view asks (a cached module, a slow session check) is not asked again.
+// The next navigation drops what its view did not take.
+const prefetched = new Map();
+
+export function prefetch(urls) {
+	prefetched.clear();
+	for (const url of urls) {
+		const p = getJSON(url);
+		p.catch(() => {});
+		prefetched.set(url, p);
+	}
+}
 
 export function getJSON(url) {
+	const early = prefetched.get(url);
+	if (early) {
+		prefetched.delete(url);
+		return early;
+	}
 	if (!inflight.has(url)) {
 		const p = request('GET', url);
 		inflight.set(url, p);
@@ -424,6 +443,107 @@ export async function signOut() {
 		// The server forgets the session either way on expiry.
 	}
 	forgetSession();
+}
+
+// ---------------------------------------------------------------- shell
+
+// What the two routers share, the learner pages' (app.js) and the staff
+// area's (staff.js): link clicks drawn in the page, the language select,
+// the skip link, the live announcer, titles, and where focus goes after a
+// page is drawn. Each router keeps what is its own: its routes, its
+// header, who may open what. (Here rather than in a module of its own:
+// one more module would be one more request before the first page.)
+
+// Says text through the page's polite live region.
+export function announce(text) {
+	const el = document.getElementById('announcer');
+	el.textContent = '';
+	// A change after a tick is what screen readers notice.
+	setTimeout(() => { el.textContent = text; }, 50);
+}
+
+export function setTitle(text) {
+	document.title = text ? `${text} – Safeguard Learn` : 'Safeguard Learn';
+}
+
+// Same-origin link clicks that mine(url) accepts are drawn by the router
+// (navigate) instead of loading a page; the rest, modified clicks, links
+// with a target or a download, and anchors within this page, are the
+// browser's.
+export function interceptLinks(mine, navigate) {
+	document.addEventListener('click', (e) => {
+		if (e.defaultPrevented || e.button !== 0 || e.metaKey ||
+		    e.ctrlKey || e.shiftKey || e.altKey)
+			return;
+		const a = e.target.closest('a[href]');
+		if (!a || a.target || a.hasAttribute('download'))
+			return;
+		const url = new URL(a.href, location.href);
+		if (url.origin !== location.origin || !mine(url))
+			return;
+		if (url.pathname === location.pathname &&
+		    url.search === location.search && url.hash)
+			return;
+		e.preventDefault();
+		navigate(url.pathname + url.search + url.hash);
+	});
+}
+
+// The skip link moves focus, not just the view, in every browser.
+export function skipLink(main) {
+	const skip = document.querySelector('.skip');
+	skip.addEventListener('click', (e) => {
+		e.preventDefault();
+		main.focus();
+	});
+}
+
+// The header's language select. A choice switches the page at once
+// (redraw draws it again in the new language) and, for a signed-in
+// account, the account's language too; notSaved() is told when the page
+// switched but the account could not follow.
+export function languageBox(redraw, notSaved) {
+	const select = h('select', { id: 'lang-select',
+		onchange: () => switchLanguage(select.value, redraw, notSaved) },
+	LANGUAGES.map((l) => h('option', { value: l, lang: l,
+		selected: l === currentLanguage() }, languageName(l, true))));
+	return h('div', { class: 'lang' },
+		h('label', { for: 'lang-select' }, t('nav.language')), select);
+}
+
+async function switchLanguage(l, redraw, notSaved) {
+	try {
+		await setLanguage(l, true);
+	} catch {
+		document.getElementById('lang-select').value = currentLanguage();
+		announce(t('error.network'));
+		return;
+	}
+	const u = currentUser();
+	if (u) {
+		api.patch('/api/v1/me', { language: l }).then(() => {
+			u.language = l;
+		}, () => notSaved && notSaved());
+	}
+	await redraw();
+	document.getElementById('lang-select').focus();
+}
+
+// After a page is drawn: the keyboard and screen reader start at its
+// heading, except on the first load, where the browser's start is right.
+// One a router: it remembers whether it drew the first page.
+export function headingFocus() {
+	let first = true;
+	return (root) => {
+		const h1 = root.querySelector('h1');
+		if (h1 && !h1.hasAttribute('tabindex'))
+			h1.setAttribute('tabindex', '-1');
+		if (!first && h1) {
+			h1.focus();
+			announce(h1.textContent);
+		}
+		first = false;
+	};
 }
 
 // ---------------------------------------------------------------- misc

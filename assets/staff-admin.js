@@ -1,11 +1,14 @@
 // The admin's pages: accounts (search, pages, role and disabling, each
-// asked once more), the audit log (a page at a time, filtered here), and
-// bulk enrollment from a CSV file with each row's result.
+// asked once more), the audit log (a page at a time, filtered by the
+// server), and bulk enrollment from a CSV file with each row's result.
 
 import {
 	h, add, t, api, getJSON, request, errorText, fmtDate, fmtNumber,
 } from './lib.js';
-import { field, formError, showError, clearErrors, confirmButton } from './staff-ui.js';
+import {
+	field, formError, showError, clearErrors, confirmButton, pageOf, pager,
+	setError,
+} from './staff-ui.js';
 
 const ROLES = ['learner', 'instructor', 'admin'];
 
@@ -15,25 +18,6 @@ export async function render(root, ctx) {
 	if (ctx.name === 'enrollments')
 		return enrollments(root, ctx);
 	return users(root, ctx);
-}
-
-function pageOf(ctx) {
-	const n = Number(ctx.query.get('page'));
-	return Number.isInteger(n) && n > 0 ? n : 1;
-}
-
-// Previous and next, as links, so each page has its address.
-function pager(base, page, hasNext) {
-	const link = (p, key) => {
-		const q = new URLSearchParams(base);
-		q.set('page', String(p));
-		return h('a', { href: `?${q}`, class: 'button secondary' }, t(key));
-	};
-	return h('nav', { class: 'buttons pager', 'aria-label':
-		t('staff.common.pages') },
-	page > 1 ? link(page - 1, 'staff.common.previous') : null,
-	h('span', { class: 'muted' }, t('staff.common.page', { n: page })),
-	hasNext ? link(page + 1, 'staff.common.next') : null);
 }
 
 // ---------------------------------------------------------------- users
@@ -134,45 +118,119 @@ function userCard(u, said) {
 
 // ---------------------------------------------------------------- audit
 
+// The filters of the audit page's address (?action=&actor=&target=&from=
+// &to=, the dates as the form's date inputs give them), and the API's
+// arguments for them: a day from its local midnight to the next one's.
+const AUDIT_FILTERS = ['action', 'actor', 'target', 'from', 'to'];
+
+function auditQuery(ctx) {
+	const f = {};
+	for (const k of AUDIT_FILTERS) {
+		const v = (ctx.query.get(k) || '').trim();
+		if (v)
+			f[k] = v;
+	}
+	return f;
+}
+
+function localDay(day, plus) {
+	const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+	if (!m)
+		return null;
+	const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + plus);
+	return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+function auditApi(f, page) {
+	const q = new URLSearchParams();
+	for (const k of ['action', 'actor', 'target']) {
+		if (f[k])
+			q.set(k, f[k]);
+	}
+	const since = localDay(f.from, 0);
+	const until = localDay(f.to, 1);
+	if (since)
+		q.set('since', since);
+	if (until)
+		q.set('until', until);
+	q.set('page', String(page));
+	return `/api/v1/admin/audit?${q}`;
+}
+
 async function audit(root, ctx) {
 	ctx.setTitle(t('staff.audit.title'));
 	const page = pageOf(ctx);
+	const f = auditQuery(ctx);
 	add(root, h('h1', null, t('staff.audit.title')),
 		h('p', { class: 'lead' }, t('staff.audit.lead')));
 	let data;
 	try {
-		data = await getJSON(`/api/v1/admin/audit?page=${page}`);
+		data = await getJSON(auditApi(f, page));
 	} catch (e) {
-		add(root, h('p', { role: 'alert', class: 'notice' }, errorText(e)));
+		add(root, auditForm(ctx, f, f.action ? [f.action] : [], e),
+			h('p', { role: 'alert', class: 'notice' }, errorText(e)));
 		return;
 	}
 	if (!ctx.current())
 		return;
+	const count = h('p', { role: 'status', id: 'audit-count' },
+		t(Object.keys(f).length ? 'staff.audit.shownFiltered' :
+			'staff.audit.shown', { n: data.entries.length }));
+	const list = h('ol', { class: 'audit', id: 'audit' },
+		data.entries.map(entry));
+	add(root, auditForm(ctx, f, data.actions), count, list,
+		pager(f, page, data.entries.length === data.page_size));
+}
 
-	const actions = [...new Set(data.entries.map((e) => e.action))].sort();
-	const action = field('audit-action', t('staff.audit.action'),
-		h('select', null, h('option', { value: '' }, t('staff.audit.all')),
-			actions.map((a) => h('option', { value: a }, a))));
-	const text = field('audit-text', t('staff.audit.text'),
-		h('input', { type: 'search' }), { hint: t('staff.audit.textHint') });
-	const count = h('p', { role: 'status', id: 'audit-count' });
-	const list = h('ol', { class: 'audit', id: 'audit' });
-	const apply = () => {
-		const a = action.input.value;
-		const needle = text.input.value.trim().toLowerCase();
-		const shown = data.entries.filter((e) => (!a || e.action === a) &&
-			(!needle || [e.actor_id, e.target_id, e.target_type,
-				JSON.stringify(e.details)].some((v) => v &&
-				String(v).toLowerCase().includes(needle))));
-		count.textContent = t('staff.audit.shown', { n: shown.length,
-			total: fmtNumber(data.entries.length) });
-		list.replaceChildren(...shown.map(entry));
+// The filters, applied by the server: the form goes to the page's address
+// with them, so a filtered page can be kept, shared and paged.
+function auditForm(ctx, f, actions, failed) {
+	const fields = {
+		action: field('audit-action', t('staff.audit.action'),
+			h('select', null, h('option', { value: '' }, t('staff.audit.all')),
+				[...new Set([...actions, f.action].filter(Boolean))].sort()
+					.map((a) => h('option', { value: a,
+						selected: a === f.action }, a)))),
+		actor: field('audit-actor', t('staff.audit.byWho'),
+			h('input', { type: 'text', value: f.actor || '',
+				autocapitalize: 'none', spellcheck: 'false' }),
+			{ optional: true, hint: t('staff.audit.byWhoHint') }),
+		target: field('audit-target', t('staff.audit.onWhat'),
+			h('input', { type: 'text', value: f.target || '',
+				autocapitalize: 'none', spellcheck: 'false' }),
+			{ optional: true, hint: t('staff.audit.onWhatHint') }),
+		from: field('audit-from', t('staff.audit.from'),
+			h('input', { type: 'date', value: f.from || '' }),
+			{ optional: true }),
+		to: field('audit-to', t('staff.audit.to'),
+			h('input', { type: 'date', value: f.to || '' }),
+			{ optional: true }),
 	};
-	action.input.addEventListener('change', apply);
-	text.input.addEventListener('input', apply);
-	add(root, h('div', { class: 'filters' }, action.wrap, text.wrap), count,
-		list, pager({}, page, data.entries.length === data.page_size));
-	apply();
+	if (failed && failed.field) {
+		const name = { since: 'from', until: 'to' }[failed.field] ||
+			failed.field;
+		if (fields[name])
+			setError(fields[name], t(`staff.error.field.audit_${name}`));
+	}
+	const form = h('form', { role: 'search', class: 'filters',
+		'aria-label': t('staff.audit.filters') },
+	Object.values(fields).map((x) => x.wrap),
+	h('div', { class: 'actions' },
+		h('button', { type: 'submit' }, t('staff.audit.apply')),
+		Object.keys(f).length ? h('a', { href: '/staff/audit',
+			class: 'button secondary' }, t('staff.audit.clear')) : null));
+	form.addEventListener('submit', (e) => {
+		e.preventDefault();
+		const q = new URLSearchParams();
+		for (const [k, x] of Object.entries(fields)) {
+			const v = x.input.value.trim();
+			if (v)
+				q.set(k, v);
+		}
+		const s = q.toString();
+		ctx.navigate(s ? `/staff/audit?${s}` : '/staff/audit');
+	});
+	return form;
 }
 
 function entry(e) {

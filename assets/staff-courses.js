@@ -87,6 +87,11 @@ function detailsFields(c) {
 				pattern: '[a-z0-9-]{1,64}', autocapitalize: 'none',
 				spellcheck: 'false', value: v.translation_group || '' }),
 			{ optional: true, hint: t('staff.course.groupHint') }),
+		certificate_valid_months: field('course-validity',
+			t('staff.course.validity'), h('input', { type: 'number',
+				min: '1', max: '600', step: '1', inputmode: 'numeric',
+				value: v.certificate_valid_months ?? '' }),
+			{ optional: true, hint: t('staff.course.validityHint') }),
 	};
 	if (!fields.slug) {
 		delete fields.slug;
@@ -132,6 +137,12 @@ function detailsFields(c) {
 		}
 		if (fields.capacity && fields.capacity.input.value !== '')
 			b.capacity = Number(fields.capacity.input.value);
+		// Emptied on an edit: certificates no longer expire.
+		const months = fields.certificate_valid_months.input.value;
+		if (months !== '')
+			b.certificate_valid_months = Number(months);
+		else if (c)
+			b.certificate_valid_months = null;
 		const group = fields.translation_group.input.value.trim();
 		if (group !== '')
 			b.translation_group = group;
@@ -231,9 +242,15 @@ async function coursePage(root, ctx, slug) {
 		}
 	});
 
+	const here = `/staff/courses/${encodeURIComponent(slug)}`;
 	add(root, h('p', { class: 'crumbs' }, h('a', { href: '/staff' },
 		t('staff.courses.title'))),
 	heading, statusLine, said,
+	h('nav', { class: 'buttons', 'aria-label': t('staff.course.more') },
+		h('a', { href: `${here}/learners`, class: 'button secondary' },
+			t('staff.learners.link')),
+		h('a', { href: `${here}/questions`, class: 'button secondary' },
+			t('staff.bank.link'))),
 	h('section', { 'aria-labelledby': 'pub-h' },
 		h('h2', { id: 'pub-h' }, t('staff.course.publishing')),
 		pubErr, h('p', null, pubButton), publicLink),
@@ -278,6 +295,7 @@ function drawModules(box, c, url, draw, said) {
 				h('a', { href: `/staff/lessons/${l.id}`,
 					'aria-label': t('staff.modules.previewOf',
 						{ title: l.title }) }, t('staff.modules.preview'))))),
+			m.quiz ? quizLine(m.quiz, c) : null,
 			h('div', { class: 'buttons' },
 				i > 0 ? h('button', { type: 'button', class: 'secondary small up',
 					'aria-label': t('staff.modules.upOf', { title: m.title }),
@@ -301,6 +319,19 @@ function drawModules(box, c, url, draw, said) {
 							said.textContent = errorText(e);
 						}
 					}))))));
+}
+
+// A module's quiz: its settings and its statistics.
+function quizLine(q, c) {
+	const course = `?course=${encodeURIComponent(c.slug)}`;
+	return h('p', { class: 'quiz-line' }, t('staff.quiz.label'), ' ',
+		h('span', { lang: c.language }, q.title), ' ',
+		h('a', { href: `/staff/quizzes/${q.id}${course}`, 'aria-label':
+			t('staff.quiz.settingsOf', { title: q.title }) },
+		t('staff.quiz.settings')), ' ',
+		h('a', { href: `/staff/quizzes/${q.id}/stats${course}`, 'aria-label':
+			t('staff.quiz.statsOf', { title: q.title }) },
+		t('staff.quiz.stats')));
 }
 
 // ---------------------------------------------------------------- upload

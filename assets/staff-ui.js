@@ -126,3 +126,24 @@ export function audienceBoxes(id, chosen) {
 			.map((i) => i.value),
 	};
 }
+
+// The page number a list's address asks for (?page=), 1 when none.
+export function pageOf(ctx) {
+	const n = Number(ctx.query.get('page'));
+	return Number.isInteger(n) && n > 0 ? n : 1;
+}
+
+// Previous and next, as links, so each page has its address; base holds
+// the list's other query arguments.
+export function pager(base, page, hasNext) {
+	const link = (p, key) => {
+		const q = new URLSearchParams(base);
+		q.set('page', String(p));
+		return h('a', { href: `?${q}`, class: 'button secondary' }, t(key));
+	};
+	return h('nav', { class: 'buttons pager', 'aria-label':
+		t('staff.common.pages') },
+	page > 1 ? link(page - 1, 'staff.common.previous') : null,
+	h('span', { class: 'muted' }, t('staff.common.page', { n: page })),
+	hasNext ? link(page + 1, 'staff.common.next') : null);
+}

@@ -10,8 +10,8 @@
 
 import {
 	h, add, t, events, currentUser, loadSession, setLanguage, currentLanguage,
-	uiLanguage, signOut, maybeSignedIn, useCatalog, api, LANGUAGES,
-	languageName,
+	uiLanguage, signOut, maybeSignedIn, useCatalog, announce, setTitle,
+	interceptLinks, skipLink, languageBox, headingFocus,
 } from './lib.js';
 
 const COURSE = '([a-z0-9]+(?:-[a-z0-9]+)*)';
@@ -27,6 +27,18 @@ const routes = [
 		name: 'new', roles: STAFF, nav: 'courses' },
 	{ re: new RegExp(`^/staff/courses/${COURSE}$`),
 		view: () => import('./staff-courses.js'), name: 'course',
+		roles: STAFF, nav: 'courses' },
+	{ re: new RegExp(`^/staff/courses/${COURSE}/learners$`),
+		view: () => import('./staff-learners.js'), roles: STAFF,
+		nav: 'courses' },
+	{ re: new RegExp(`^/staff/courses/${COURSE}/questions$`),
+		view: () => import('./staff-bank.js'), roles: STAFF,
+		nav: 'courses' },
+	{ re: /^\/staff\/quizzes\/([0-9a-f-]{36})$/,
+		view: () => import('./staff-quiz.js'), name: 'settings',
+		roles: STAFF, nav: 'courses' },
+	{ re: /^\/staff\/quizzes\/([0-9a-f-]{36})\/stats$/,
+		view: () => import('./staff-quiz.js'), name: 'stats',
 		roles: STAFF, nav: 'courses' },
 	{ re: /^\/staff\/lessons\/([0-9a-f-]{36})$/,
 		view: () => import('./staff-preview.js'), roles: STAFF,
@@ -55,22 +67,12 @@ const NAV = [
 ];
 
 const main = document.getElementById('main');
-let firstRender = true;
 let generation = 0;
 let staffLoaded = false;
+const finish = headingFocus();
 
 function isStaff(u) {
 	return !!u && STAFF.includes(u.role);
-}
-
-function announce(text) {
-	const el = document.getElementById('announcer');
-	el.textContent = '';
-	setTimeout(() => { el.textContent = text; }, 50);
-}
-
-function setTitle(text) {
-	document.title = text ? `${text} – Safeguard Learn` : 'Safeguard Learn';
 }
 
 export function navigate(url, opts = {}) {
@@ -167,17 +169,6 @@ function notAllowed(root) {
 	finish(root);
 }
 
-function finish(root) {
-	const h1 = root.querySelector('h1');
-	if (h1 && !h1.hasAttribute('tabindex'))
-		h1.setAttribute('tabindex', '-1');
-	if (!firstRender && h1) {
-		h1.focus();
-		announce(h1.textContent);
-	}
-	firstRender = false;
-}
-
 // ---------------------------------------------------------------- header
 
 function drawHeader(current) {
@@ -191,11 +182,7 @@ function drawHeader(current) {
 		'aria-current': n.nav === current ? 'page' : null }, t(n.key)))),
 	h('li', null, h('a', { href: '/' }, t('staffArea.learnerSite')))));
 
-	const select = h('select', { id: 'lang-select', onchange: onLanguage },
-		LANGUAGES.map((l) => h('option', { value: l, lang: l,
-			selected: l === currentLanguage() }, languageName(l, true))));
-	const langBox = h('div', { class: 'lang' },
-		h('label', { for: 'lang-select' }, t('nav.language')), select);
+	const langBox = languageBox(route, null);
 	const account = h('div', { class: 'account' });
 	if (user) {
 		add(account, h('span', { class: 'who' }, t('nav.signedInAs'), ' ',
@@ -214,50 +201,19 @@ async function onSignOut() {
 	location.assign('/');
 }
 
-async function onLanguage(e) {
-	const l = e.target.value;
-	try {
-		await setLanguage(l, true);
-	} catch {
-		e.target.value = currentLanguage();
-		announce(t('error.network'));
-		return;
-	}
-	const u = currentUser();
-	if (u)
-		api.patch('/api/v1/me', { language: l }).then(() => {
-			u.language = l;
-		}, () => {});
-	await route();
-	document.getElementById('lang-select').focus();
-}
-
 // ---------------------------------------------------------------- boot
 
-function onClick(e) {
-	if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey ||
-	    e.shiftKey || e.altKey)
-		return;
-	const a = e.target.closest('a[href]');
-	if (!a || a.target || a.hasAttribute('download'))
-		return;
-	const url = new URL(a.href, location.href);
-	// Only the staff area's own pages are drawn here; the rest of the
-	// site is the learner shell's.
-	if (url.origin !== location.origin || !/^\/staff(\/|$)/.test(url.pathname))
-		return;
-	e.preventDefault();
-	navigate(url.pathname + url.search + url.hash);
+// Only the staff area's own pages are drawn here; the rest of the site
+// is the learner shell's.
+function staffPath(url) {
+	return /^\/staff(\/|$)/.test(url.pathname);
 }
 
 async function boot() {
 	await setLanguage(uiLanguage(document.documentElement.lang) ||
 		uiLanguage(navigator.language) || 'en', false);
-	document.querySelector('.skip').addEventListener('click', (e) => {
-		e.preventDefault();
-		main.focus();
-	});
-	document.addEventListener('click', onClick);
+	skipLink(main);
+	interceptLinks(staffPath, navigate);
 	window.addEventListener('popstate', route);
 	events.addEventListener('session', (e) => {
 		if (e.detail.changed && !e.detail.user)

@@ -65,17 +65,32 @@ admin_user_patch(struct http_request *req, struct api_req *ar)
 	    "api.admin_user_patch($1, $2, $3, $4, $5)", 3, params, db_reply));
 }
 
+/*
+ * The audit log, filtered: each filter a query argument, NULL when absent;
+ * SQL checks the actor and the times, and names the argument it refuses.
+ */
 int
 admin_audit(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[1];
-	char		page[16];
+	static const char *const names[] = { "action", "actor", "target",
+	    "since", "until" };
+	const char	*params[6];
+	char		page[16], args[5][128];
+	size_t		i;
+	int		r;
 
 	if (!query_page(req, page, sizeof(page)))
 		return (KORE_RESULT_OK);
 	params[0] = page;
+	for (i = 0; i < 5; i++) {
+		if ((r = query_arg(req, names[i], args[i],
+		    sizeof(args[i]))) == -1)
+			return (KORE_RESULT_OK);
+		params[1 + i] = r == 1 ? args[i] : NULL;
+	}
 	return (db_call_session(req, ar, "SELECT status, body FROM "
-	    "api.admin_audit($1, $2, $3)", 1, params, db_reply));
+	    "api.admin_audit($1, $2, $3, $4, $5, $6, $7, $8)", 6, params,
+	    db_reply));
 }
 
 /* Background jobs by kind and state (the runner: jobs.c). */

@@ -52,6 +52,22 @@ static const struct api_route	api_routes[] = {
 	{ POST,	"/api/v1/admin/enrollments/import", AUTH_ADMIN,
 	    admin_enrollments_import },
 
+	/* Quizzes: quiz_attempts.c */
+	{ GET,	"/api/v1/quizzes/:id",		AUTH_LEARNER,	quiz_get },
+	{ POST,	"/api/v1/quizzes/:id/attempts",	AUTH_LEARNER,
+	    quiz_attempt_start },
+	{ GET,	"/api/v1/attempts/:id",		AUTH_LEARNER,	quiz_attempt_get },
+	{ PUT,	"/api/v1/attempts/:id/answers",	AUTH_LEARNER,
+	    quiz_attempt_save },
+	{ POST,	"/api/v1/attempts/:id/submit",	AUTH_LEARNER,
+	    quiz_attempt_submit },
+	{ GET,	"/api/v1/instructor/courses/:slug/quizzes", AUTH_INSTRUCTOR,
+	    instructor_course_quizzes },
+	{ GET,	"/api/v1/instructor/quizzes/:id", AUTH_INSTRUCTOR,
+	    instructor_quiz_get },
+	{ PATCH, "/api/v1/instructor/quizzes/:id", AUTH_INSTRUCTOR,
+	    instructor_quiz_patch },
+
 	/* Certificates: certificates.c */
 	{ GET,	"/api/v1/me/certificates",	AUTH_LEARNER,	my_certificates },
 	{ GET,	"/api/v1/certificates/:id/pdf",	AUTH_LEARNER,	certificate_pdf },
@@ -80,12 +96,24 @@ static const struct api_route	api_routes[] = {
 	    course_preview },
 	{ POST,	"/api/v1/instructor/courses/:slug/instructors", AUTH_INSTRUCTOR,
 	    course_instructor_add },
+	{ GET,	"/api/v1/instructor/courses/:slug/learners", AUTH_INSTRUCTOR,
+	    course_learners },
 	{ POST,	"/api/v1/instructor/courses/:slug/modules", AUTH_INSTRUCTOR,
 	    module_upload },
 	{ PUT,	"/api/v1/instructor/courses/:slug/modules/order", AUTH_INSTRUCTOR,
 	    module_reorder },
 	{ DELETE, "/api/v1/instructor/courses/:slug/modules/:key",
 	    AUTH_INSTRUCTOR, module_delete },
+
+	/* Question banks and quiz statistics: quiz_banks.c */
+	{ POST,	"/api/v1/instructor/courses/:slug/questions/import",
+	    AUTH_INSTRUCTOR, question_import },
+	{ GET,	"/api/v1/instructor/courses/:slug/questions", AUTH_INSTRUCTOR,
+	    question_bank_list },
+	{ DELETE, "/api/v1/instructor/courses/:slug/questions/:key",
+	    AUTH_INSTRUCTOR, question_delete },
+	{ GET,	"/api/v1/instructor/quizzes/:id/stats", AUTH_INSTRUCTOR,
+	    quiz_stats },
 
 	/* Administration: admin.c */
 	{ GET,	"/api/v1/admin/users",		AUTH_ADMIN,	admin_users_list },

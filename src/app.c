@@ -20,6 +20,7 @@
 #include <kore/hooks.h>
 #include <kore/seccomp.h>
 
+#include <libxml/parser.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,9 @@ app_init(int state)
 
 	if (sodium_init() == -1)
 		fatal("libsodium failed to initialise");
+	/* Before any task thread parses a Moodle XML file (quiz_banks.c):
+	 * libxml2 must be initialised once, from one thread. */
+	xmlInitParser();
 
 	app_config.var_dir = env_or("SG_VAR_DIR", "var");
 	app_config.public_origin = env_or("SG_PUBLIC_ORIGIN",

@@ -241,6 +241,24 @@ course_preview(struct http_request *req, struct api_req *ar)
 	    "api.course_preview($1, $2, $3)", 0, NULL));
 }
 
+/* The learners of a course and their progress, searched by name. */
+int
+course_learners(struct http_request *req, struct api_req *ar)
+{
+	const char	*extra[2];
+	char		q[128], page[16];
+	int		r;
+
+	if (!query_page(req, page, sizeof(page)))
+		return (KORE_RESULT_OK);
+	if ((r = query_arg(req, "q", q, sizeof(q))) == -1)
+		return (KORE_RESULT_OK);
+	extra[0] = r == 1 ? q : NULL;
+	extra[1] = page;
+	return (api_course_call(req, ar, "SELECT status, body FROM "
+	    "api.course_learners($1, $2, $3, $4, $5)", 2, extra));
+}
+
 int
 course_instructor_add(struct http_request *req, struct api_req *ar)
 {

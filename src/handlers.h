@@ -46,6 +46,7 @@ int	course_publish(struct http_request *, struct api_req *);
 int	course_unpublish(struct http_request *, struct api_req *);
 int	course_preview(struct http_request *, struct api_req *);
 int	course_instructor_add(struct http_request *, struct api_req *);
+int	course_learners(struct http_request *, struct api_req *);
 int	module_upload(struct http_request *, struct api_req *);
 int	module_delete(struct http_request *, struct api_req *);
 int	module_reorder(struct http_request *, struct api_req *);
@@ -61,6 +62,21 @@ int	enrollment_renew(struct http_request *, struct api_req *);
 /* cert_ob3.c */
 int	certificate_credential(struct http_request *, struct api_req *);
 int	issuer_get(struct http_request *, struct api_req *);
+
+/* quiz_attempts.c */
+int	quiz_get(struct http_request *, struct api_req *);
+int	quiz_attempt_start(struct http_request *, struct api_req *);
+int	quiz_attempt_get(struct http_request *, struct api_req *);
+int	quiz_attempt_save(struct http_request *, struct api_req *);
+int	quiz_attempt_submit(struct http_request *, struct api_req *);
+int	instructor_course_quizzes(struct http_request *, struct api_req *);
+int	instructor_quiz_get(struct http_request *, struct api_req *);
+int	instructor_quiz_patch(struct http_request *, struct api_req *);
+/* quiz_banks.c */
+int	question_import(struct http_request *, struct api_req *);
+int	question_bank_list(struct http_request *, struct api_req *);
+int	question_delete(struct http_request *, struct api_req *);
+int	quiz_stats(struct http_request *, struct api_req *);
 
 /* learning.c */
 int	enrollment_create(struct http_request *, struct api_req *);

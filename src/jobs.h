@@ -100,6 +100,8 @@ void		jobs_notified(void);
 
 /* certificates.c: the kinds of the domains. */
 int		certificate_issue_job(struct job *);
+/* quiz_attempts.c */
+int		quiz_deadline_job(struct job *);
 
 /* jobs_testkinds.c: kinds only the test suite enables (SG_TEST_JOBS). */
 int		jobs_test_record(struct job *);

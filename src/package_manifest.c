@@ -18,6 +18,7 @@
 #include "jsonpath.h"
 #include "package.h"
 #include "package_int.h"
+#include "quiz_question.h"
 #include "validate.h"
 
 static void	member_problem(struct pkg *, const char *, const char *,
@@ -42,8 +43,6 @@ static void	pkg_video(struct pkg *, json_t *, const char *, json_t *);
 static json_t	*pkg_attachments(struct pkg *, json_t *, const char *);
 static json_t	*pkg_quiz(struct pkg *, json_t *, json_t *);
 static void	pkg_question(struct pkg *, json_t *, size_t, json_t *);
-static void	pkg_choices(struct pkg *, json_t *, const char *,
-		    const char *);
 
 /*
  * A problem with the member key of the object at where: its path is where
@@ -391,7 +390,8 @@ pkg_attachments(struct pkg *p, json_t *l, const char *where)
 }
 
 /*
- * Quiz definitions: checked for shape here; the quiz engine grades them.
+ * Quiz definitions: the quiz's own members here, each question by the
+ * question model's validator; the quiz engine grades them.
  * The definition, answer keys included, is stored server-side only.
  * lessons is the manifest's list (NULL when it is unusable, and then
  * lesson references are not checked against it).
@@ -417,81 +417,46 @@ pkg_quiz(struct pkg *p, json_t *q, json_t *lessons)
 	return (json_deep_copy(q));
 }
 
+/*
+ * One question, checked by the one validator of the question model
+ * (quiz_question.c, docs/questions.md); its problems keep the paths it
+ * gives ("quiz.questions[3].choices[1].correct"), so that they are
+ * located in module.json like every other. Whether the question's lesson
+ * is a lesson of this module is the package's to say.
+ */
 static void
 pkg_question(struct pkg *p, json_t *qn, size_t idx, json_t *lessons)
 {
-	static const char *types[] = { "single_choice", "multiple_choice",
-	    "true_false", "short_answer", "ordering", "matching", NULL };
-	const char	*type, *lk, *k;
-	char		where[48];
-	json_t		*l;
+	json_t		*problems, *pr, *l;
+	const char	*path, *lk, *k;
+	char		base[48];
 	size_t		i;
-	int		t, found;
+	int		found;
 
-	(void)snprintf(where, sizeof(where), "quiz.questions[%zu].", idx);
-	if (!is_object(p, qn, where))
+	(void)snprintf(base, sizeof(base), "quiz.questions[%zu]", idx);
+	problems = json_array();
+	(void)quiz_question_check(qn, base, problems);
+	json_array_foreach(problems, i, pr) {
+		path = json_string_value(json_object_get(pr, "path"));
+		if (path == NULL || *path == '\0')
+			path = base;
+		pkg_mproblem(p, path, json_string_value(json_object_get(pr,
+		    "code")), "%s: %s", path, json_string_value(
+		    json_object_get(pr, "message")));
+	}
+	json_decref(problems);
+
+	lk = json_string_value(json_object_get(qn, "lesson"));
+	if (lk == NULL || lessons == NULL)
 		return;
-	(void)member_text(p, qn, where, "key", 64, 1);
-	(void)member_text(p, qn, where, "prompt", 2000, 1);
-	(void)member_text(p, qn, where, "explanation", 2000, 0);
-	if ((type = member_text(p, qn, where, "type", 32, 1)) != NULL) {
-		for (t = 0; types[t] != NULL && strcmp(type, types[t]); t++)
-			;
-		if (types[t] == NULL) {
-			member_problem(p, where, "type", "unknown_type", "%s is "
-			    "not one of the six question types.", type);
-			type = NULL;
-		}
+	found = 0;
+	json_array_foreach(lessons, i, l) {
+		k = json_string_value(json_object_get(l, "key"));
+		if (k != NULL && !strcmp(k, lk))
+			found = 1;
 	}
-
-	lk = member_text(p, qn, where, "lesson", 64, 0);
-	if (lk != NULL && lessons != NULL) {
-		found = 0;
-		json_array_foreach(lessons, i, l) {
-			k = json_string_value(json_object_get(l, "key"));
-			if (k != NULL && !strcmp(k, lk))
-				found = 1;
-		}
-		if (!found) {
-			member_problem(p, where, "lesson", "unknown_lesson",
-			    "names %s, which is not a lesson key of this "
-			    "module.", lk);
-		}
+	if (!found) {
+		member_problem(p, base, ".lesson", "unknown_lesson", "names "
+		    "%s, which is not a lesson key of this module.", lk);
 	}
-
-	if (type != NULL && (!strcmp(type, "single_choice") ||
-	    !strcmp(type, "multiple_choice") || !strcmp(type, "true_false")))
-		pkg_choices(p, qn, where, type);
 }
-
-/* A choice question: keyed choices, and the right number marked correct. */
-static void
-pkg_choices(struct pkg *p, json_t *qn, const char *where, const char *type)
-{
-	json_t		*choices, *c;
-	char		cwhere[80], path[JSONPATH_MAX];
-	size_t		i, correct;
-
-	if ((choices = member_list(p, qn, where, "choices", 2,
-	    PKG_MAX_CHOICES, 1)) == NULL)
-		return;
-	correct = 0;
-	json_array_foreach(choices, i, c) {
-		(void)snprintf(cwhere, sizeof(cwhere), "%schoices[%zu].",
-		    where, i);
-		if (!is_object(p, c, cwhere))
-			continue;
-		(void)member_text(p, c, cwhere, "key", 64, 1);
-		(void)member_text(p, c, cwhere, "text", 2000, 1);
-		(void)member_text(p, c, cwhere, "feedback", 2000, 0);
-		if (member_bool(p, c, cwhere, "correct") == 1)
-			correct++;
-	}
-	(void)snprintf(path, sizeof(path), "%schoices", where);
-	unique_keys(p, choices, path);
-	if (correct == 0 || (strcmp(type, "multiple_choice") && correct != 1))
-		pkg_mproblem(p, path, "bad_choices", "%s must mark %s choice "
-		    "correct.", path, strcmp(type, "multiple_choice") ?
-		    "exactly one" : "at least one");
-}
-

@@ -8,9 +8,11 @@
  * Every page path the app knows (/, /courses/..., /lessons/...) gets an
  * HTML shell; the JavaScript router draws the page. There are two shells:
  * the catalog's (index.html), whose head preloads the first page of courses
- * so they arrive in the same round trip as the scripts, and everyone
- * else's (page.html), and the staff area's (staff.html). Each shell is made once per interface language at
- * start, with "%LANG%" replaced and each "%t:key%" replaced by that
+ * so they arrive in the same round trip as the scripts, everyone else's
+ * (page.html), and the staff area's, made from page.html too: its router
+ * (%MAIN%, staff.js instead of app.js) and its home (%HOME%) are all that
+ * differ. Each shell is made once per interface language at start, with
+ * "%LANG%", "%MAIN%" and "%HOME%" replaced and each "%t:key%" replaced by that
  * language's message for key (from assets/i18n/): the <html lang>, the
  * preloaded message catalog and the few words the shell shows before its
  * scripts run are then right from the first byte. The language comes from
@@ -37,6 +39,8 @@
 	"require-trusted-types-for 'script'; trusted-types lesson-html"
 
 #define PAGE_LANG_MARK		"%LANG%"
+#define PAGE_MAIN_MARK		"%MAIN%"
+#define PAGE_HOME_MARK		"%HOME%"
 #define PAGE_MSG_MARK		"%t:"
 #define PAGE_MSG_KEY_MAX	64
 #define PAGE_LANG_COOKIE	"sg_lang="
@@ -87,6 +91,8 @@ struct page_variant {
 struct page_shell {
 	const u_int8_t		*data;
 	const u_int32_t		*len;
+	const char		*main;	/* its router: /static/<main>.js */
+	const char		*home;	/* where the brand links to */
 	struct page_variant	var[PAGE_NLANGS];
 };
 
@@ -95,9 +101,9 @@ struct page_shell {
 #define SHELL_STAFF	2
 
 static struct page_shell	page_shells[] = {
-	{ asset_index_html, &asset_len_index_html, { { 0 } } },
-	{ asset_page_html, &asset_len_page_html, { { 0 } } },
-	{ asset_staff_html, &asset_len_staff_html, { { 0 } } },
+	{ asset_index_html, &asset_len_index_html, "app", "/", { { 0 } } },
+	{ asset_page_html, &asset_len_page_html, "app", "/", { { 0 } } },
+	{ asset_page_html, &asset_len_page_html, "staff", "/staff", { { 0 } } },
 };
 
 /*
@@ -116,6 +122,7 @@ static const struct page_route	page_routes[] = {
 	{ "/courses",	0,	SHELL_CATALOG },
 	{ "/courses/",	1,	SHELL_PAGE },
 	{ "/lessons/",	1,	SHELL_PAGE },
+	{ "/quizzes/",	1,	SHELL_PAGE },
 	{ "/signin",	0,	SHELL_PAGE },
 	{ "/signup",	0,	SHELL_PAGE },
 	{ "/learning",	0,	SHELL_PAGE },
@@ -189,7 +196,8 @@ page_catalog(const char *lang)
 }
 
 /*
- * The shell in language l: "%LANG%" replaced by its tag and every
+ * The shell in language l: "%LANG%" replaced by its tag, "%MAIN%" and
+ * "%HOME%" by the shell's router and home, and every
  * "%t:key%" by its message, compressed and tagged. A mark naming no
  * message stops the start, so a shell never shows a key.
  */
@@ -207,6 +215,10 @@ shell_variant(const struct page_shell *sh, size_t l, json_t *msgs,
 	}
 	kore_buf_replace_string(&out, PAGE_LANG_MARK, page_langs[l],
 	    strlen(page_langs[l]));
+	kore_buf_replace_string(&out, PAGE_MAIN_MARK, sh->main,
+	    strlen(sh->main));
+	kore_buf_replace_string(&out, PAGE_HOME_MARK, sh->home,
+	    strlen(sh->home));
 	v->body = kore_buf_release(&out, &v->len);
 	if (v->len == 0)
 		return (0);

@@ -213,7 +213,10 @@ qc_choices(struct qcheck *qc, const json_t *q, int type)
 		has_c = qc_bool(qc, c, p, "correct");
 		has_f = qc_number(qc, c, p, "fraction", type == QUIZ_TRUE_FALSE ?
 		    0.0 : -1.0, 1.0, &f);
-		if (has_c == -1 && has_f == -1)
+		/* One problem a fault: a member of the wrong type is not
+		 * also missing. */
+		if (json_object_get(c, "correct") == NULL &&
+		    json_object_get(c, "fraction") == NULL)
 			qc_problem(qc, p, "missing_member", "A choice says "
 			    "whether it is correct, or its fraction.");
 		else if (has_c != -1 && has_f == 1 && has_c != (f > 0))

@@ -117,9 +117,15 @@ BEGIN
 		    coalesce((p_doc->'quiz'->>'pass_mark')::int, 70),
 		    coalesce((p_doc->'quiz'->>'required')::boolean, true),
 		    p_doc->'quiz')
+		-- Settings an instructor changed through the API stay
+		-- (settings_updated_at); the other settings columns are
+		-- the API's alone and a package never sets them.
 		ON CONFLICT (module_id) DO UPDATE SET
 		    key = EXCLUDED.key, title = EXCLUDED.title,
-		    pass_mark = EXCLUDED.pass_mark, required = EXCLUDED.required,
+		    pass_mark = CASE WHEN q.settings_updated_at IS NULL
+			THEN EXCLUDED.pass_mark ELSE q.pass_mark END,
+		    required = CASE WHEN q.settings_updated_at IS NULL
+			THEN EXCLUDED.required ELSE q.required END,
 		    definition = EXCLUDED.definition, updated_at = now();
 	END IF;
 
@@ -407,7 +413,8 @@ BEGIN
 END;
 $$;
 
--- A draft as a learner would see it, for its instructors.
+-- A draft as a learner would see it, for its instructors, with the
+-- settings only its instructors see (the edit form starts from them).
 CREATE OR REPLACE FUNCTION api.course_preview(p_uid uuid, p_sid uuid,
     p_slug text)
 RETURNS api.reply
@@ -415,7 +422,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	c	courses := content.course_for_edit(p_uid, p_sid, p_slug);
 BEGIN
-	RETURN api.ok(content.outline_json(c.id)::json);
+	RETURN api.ok((content.outline_json(c.id) || jsonb_build_object(
+	    'certificate_valid_months', c.certificate_valid_months))::json);
 END;
 $$;
 
@@ -443,3 +451,91 @@ BEGIN
 END;
 $$;
 
+
+-- A course for its instructors and admins to read (no lock, no change):
+-- 404 when unknown, 403 when it is someone else's.
+CREATE OR REPLACE FUNCTION content.course_for_read(p_uid uuid, p_sid uuid,
+    p_slug text)
+RETURNS courses LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_role	user_role := auth.require(p_uid, p_sid, 'instructor');
+	c	courses;
+BEGIN
+	SELECT * INTO c FROM courses WHERE slug = p_slug;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(404, 'course_not_found',
+		    'No course has that address.');
+	END IF;
+	IF NOT content.can_edit(p_uid, v_role, c.id) THEN
+		PERFORM api.refuse(403, 'not_your_course',
+		    'Only this course''s instructors can see its learners.');
+	END IF;
+	RETURN c;
+END;
+$$;
+
+/*
+ * The learners of a course and their progress, 50 a page, for its
+ * instructors and admins. Learners are named by their display name only:
+ * a course's learners may be investigators whose identity the instructor
+ * has no need to know, so the address (and a search by it, which would
+ * tell whether an address is enrolled) is an admin's alone. Rows are
+ * enrollments (their id, not the account's, which would let instructors
+ * follow one person across courses); learners who left or were erased are
+ * not listed.
+ */
+CREATE OR REPLACE FUNCTION api.course_learners(p_uid uuid, p_sid uuid,
+    p_slug text, p_q text, p_page int)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	courses := content.course_for_read(p_uid, p_sid, p_slug);
+	v_admin	boolean := (SELECT u.role = 'admin' FROM users u
+	    WHERE u.id = p_uid);
+	v_pat	text := CASE WHEN btrim(coalesce(p_q, '')) <> ''
+	    THEN content.like_pattern(btrim(p_q)) END;
+	v_size	int := 50;
+BEGIN
+	RETURN api.ok(json_build_object(
+	    'course', json_build_object('slug', c.slug, 'title', c.title,
+		'language', c.language, 'status', c.status),
+	    'page', greatest(coalesce(p_page, 1), 1),
+	    'page_size', v_size,
+	    'lessons', (SELECT count(*) FROM lessons l WHERE l.course_id = c.id),
+	    'quizzes', (SELECT count(*) FROM quizzes q WHERE q.course_id = c.id),
+	    'total', (SELECT count(*) FROM enrollments e
+		JOIN users u ON u.id = e.user_id
+		WHERE e.course_id = c.id AND e.left_at IS NULL
+		  AND u.erased_at IS NULL AND (v_pat IS NULL
+		    OR u.display_name ILIKE v_pat
+		    OR (v_admin AND u.email ILIKE v_pat))),
+	    'learners', coalesce((SELECT json_agg(x.j ORDER BY x.ord)
+		FROM (SELECT row_number() OVER (ORDER BY e.enrolled_at DESC,
+			e.id) AS ord,
+		    jsonb_build_object('id', e.id,
+			'display_name', u.display_name,
+			'enrolled_at', e.enrolled_at,
+			'completed_at', e.completed_at,
+			'last_activity_at', e.last_activity_at,
+			'percent', learning.percent(e.id, c.id),
+			'lessons_done', (SELECT count(*) FROM lesson_progress lp
+			    JOIN lessons l ON l.id = lp.lesson_id
+			    WHERE lp.enrollment_id = e.id
+			      AND l.course_id = c.id
+			      AND lp.completed_at IS NOT NULL),
+			'quizzes_passed', (SELECT count(*) FROM quiz_passes qp
+			    JOIN quizzes q ON q.id = qp.quiz_id
+			    WHERE qp.enrollment_id = e.id
+			      AND q.course_id = c.id))
+		    || CASE WHEN v_admin THEN jsonb_build_object('email',
+			u.email) ELSE '{}' END AS j
+		    FROM enrollments e JOIN users u ON u.id = e.user_id
+		    WHERE e.course_id = c.id AND e.left_at IS NULL
+		      AND u.erased_at IS NULL AND (v_pat IS NULL
+			OR u.display_name ILIKE v_pat
+			OR (v_admin AND u.email ILIKE v_pat))
+		    ORDER BY e.enrolled_at DESC, e.id
+		    LIMIT v_size OFFSET api.page_offset(p_page, v_size)) x),
+		'[]')));
+END;
+$$;

@@ -235,3 +235,65 @@ def test_instructors_list_their_own_courses(db, instructor):
     learner = new_user(db, "learner")
     assert learner.get("/api/v1/instructor/courses").status_code == 403
     assert requests.get(url("/api/v1/instructor/courses")).status_code == 401
+
+
+# -- quiz questions: the one validator of docs/questions.md ------------------------
+
+SEVEN = [
+    {"key": "s", "type": "single_choice", "prompt": "One?",
+     "choices": [{"key": "a", "text": "A", "correct": True},
+                 {"key": "b", "text": "B", "fraction": 0.25}]},
+    {"key": "m", "type": "multiple_choice", "grading": "partial", "prompt": "Some?",
+     "choices": [{"key": "a", "text": "A", "fraction": 0.5},
+                 {"key": "b", "text": "B", "fraction": 0.5},
+                 {"key": "c", "text": "C", "fraction": -1}]},
+    {"key": "t", "type": "true_false", "prompt": "True?",
+     "choices": [{"key": "true", "text": "True", "correct": True},
+                 {"key": "false", "text": "False", "correct": False}]},
+    {"key": "sa", "type": "short_answer", "prompt": "Who?", "ignore_accents": True,
+     "answers": [{"text": "the designated safeguarding lead"}]},
+    {"key": "n", "type": "numeric", "prompt": "How many?",
+     "answers": [{"value": 2}, {"value": 3, "tolerance": 1, "fraction": 0.5}]},
+    {"key": "o", "type": "ordering", "prompt": "Order?",
+     "items": [{"key": "a", "text": "A"}, {"key": "b", "text": "B"}]},
+    {"key": "x", "type": "matching", "prompt": "Match?",
+     "pairs": [{"key": "a", "prompt": "A", "answer": "1"},
+               {"key": "b", "prompt": "B", "answer": "2"}], "distractors": ["3"]},
+]
+
+
+def quiz_zip(questions):
+    files = example_files()
+    m = manifest(files)
+    m["quiz"]["questions"] = questions
+    return make_zip(with_manifest(files, m))
+
+
+def test_a_quiz_of_all_seven_types_uploads(db, instructor):
+    slug = new_course(instructor)
+    r = upload(instructor, slug, quiz_zip(SEVEN))
+    assert r.status_code == 201, r.text
+    stored = query(db, "SELECT q.definition FROM quizzes q JOIN courses c "
+                       "ON c.id = q.course_id WHERE c.slug = %s", slug)[0][0]
+    assert stored["questions"] == SEVEN
+
+
+def test_question_problems_have_module_json_paths(db, instructor):
+    slug = new_course(instructor)
+    bad = [dict(SEVEN[4], answers=[{"value": "two"}]),
+           dict(SEVEN[1], choices=[{"key": "a", "text": "A", "fraction": 0.5},
+                                   {"key": "b", "text": "B", "correct": True}]),
+           dict(SEVEN[0], colour="red")]
+    before = counts(db)
+    r = upload(instructor, slug, quiz_zip(bad))
+    assert r.status_code == 422, r.text
+    got = {(p["code"], p["path"]) for p in r.json()["error"]["problems"]}
+    assert got == {("wrong_type", "quiz.questions[0].answers[0].value"),
+                   # Partial credit: every choice has a fraction, and
+                   # 'correct' counts as 1, so the positive ones make 1.5.
+                   ("missing_member", "quiz.questions[1].choices[1]"),
+                   ("bad_fractions", "quiz.questions[1].choices"),
+                   ("unknown_member", "quiz.questions[2].colour")}, got
+    assert all(p["file"] == "module.json" and p["line"] >= 1
+               for p in r.json()["error"]["problems"])
+    assert counts(db) == before

@@ -32,6 +32,8 @@ NOBODY = f"nobody-{uuid.uuid4().hex[:8]}@example.org"
 # Objects: C1, C2 (published courses of I1 and I2), D1 (I1's draft), the
 # lessons of each (lesson:X), the accounts (user:X), a module of each
 # course (module:X), a module key no course has (module:none).
+# The quiz of each course (quiz:X) and each learner's open attempt at
+# their course's quiz (attempt:C1 is L1's, attempt:C2 L2's).
 TABLE = {
     ("get", "/api/v1/courses/{slug}"): {
         # The catalog is public; a draft is not in it, not even for its owner.
@@ -88,6 +90,13 @@ TABLE = {
         "C2": "403 403 403 200 200",
         "D1": "403 403 200 403 200",
     },
+    ("get", "/api/v1/instructor/courses/{slug}/learners"): {
+        # The course's instructors and admins; a learner, enrolled or
+        # not, and another instructor are refused.
+        "C1": "403 403 200 403 200",
+        "C2": "403 403 403 200 200",
+        "D1": "403 403 200 403 200",
+    },
     ("post", "/api/v1/instructor/courses/{slug}/instructors"): {
         # An address nobody has: the owner learns that (422, field email),
         # a stranger learns nothing (403).
@@ -113,6 +122,33 @@ TABLE = {
         "C1/module:C2": "403 403 404 403 404",
         "C2/module:none": "403 403 403 404 404",
         "C2/module:C1": "403 403 403 404 404",
+    },
+    ("post", "/api/v1/instructor/courses/{slug}/questions/import"): {
+        # Not a question file: the owner gets the importer's 422, nothing
+        # is written; a stranger 403, before the file is read.
+        "C1": "403 403 422 403 422",
+        "C2": "403 403 403 422 422",
+        "D1": "403 403 422 403 422",
+    },
+    ("get", "/api/v1/instructor/courses/{slug}/questions"): {
+        "C1": "403 403 200 403 200",
+        "C2": "403 403 403 200 200",
+        "D1": "403 403 200 403 200",
+    },
+    ("delete", "/api/v1/instructor/courses/{slug}/questions/{key}"): {
+        # Another course's question, or none: 404 to those who may look.
+        "C1/question:none": "403 403 404 403 404",
+        "C1/question:C2": "403 403 404 403 404",
+        "C2/question:none": "403 403 403 404 404",
+        "C2/question:C1": "403 403 403 404 404",
+    },
+    ("get", "/api/v1/instructor/quizzes/{id}/stats"): {
+        # The course's instructors and admins; learners are refused by
+        # role, another instructor by the course.
+        "quiz:C1": "403 403 200 403 200",
+        "quiz:C2": "403 403 403 200 200",
+        "quiz:D1": "403 403 200 403 200",
+        "quiz:none": "403 403 404 404 404",
     },
     ("get", "/api/v1/certificates/{id}/pdf"): {
         # The owner, the course's instructors and admins; to anyone else
@@ -148,6 +184,49 @@ TABLE = {
         "code:C1": "200 200 200 200 200",
         "code:C2": "200 200 200 200 200",
     },
+    ("get", "/api/v1/quizzes/{id}"): {
+        # A learner's quizzes are those of the courses they are enrolled
+        # in; to anyone else (staff included) the quiz is not there.
+        "quiz:C1": "200 404 404 404 404",
+        "quiz:C2": "404 200 404 404 404",
+        "quiz:D1": "404 404 404 404 404",
+    },
+    ("post", "/api/v1/quizzes/{id}/attempts"): {
+        # Each learner's attempt is open already: starting answers it.
+        "quiz:C1": "200 404 404 404 404",
+        "quiz:C2": "404 200 404 404 404",
+        "quiz:D1": "404 404 404 404 404",
+    },
+    ("get", "/api/v1/attempts/{id}"): {
+        "attempt:C1": "200 404 404 404 404",
+        "attempt:C2": "404 200 404 404 404",
+    },
+    ("put", "/api/v1/attempts/{id}/answers"): {
+        # A question id the attempt does not have: 422 for its owner.
+        "attempt:C1": "422 404 404 404 404",
+        "attempt:C2": "404 422 404 404 404",
+    },
+    ("post", "/api/v1/attempts/{id}/submit"): {
+        # As saving: refused for the owner before anything is graded.
+        "attempt:C1": "422 404 404 404 404",
+        "attempt:C2": "404 422 404 404 404",
+    },
+    ("get", "/api/v1/instructor/courses/{slug}/quizzes"): {
+        "C1": "403 403 200 403 200",
+        "C2": "403 403 403 200 200",
+        "D1": "403 403 200 403 200",
+    },
+    ("get", "/api/v1/instructor/quizzes/{id}"): {
+        "quiz:C1": "403 403 200 403 200",
+        "quiz:C2": "403 403 403 200 200",
+        "quiz:D1": "403 403 200 403 200",
+    },
+    ("patch", "/api/v1/instructor/quizzes/{id}"): {
+        # A pass mark out of range: 422 once authorised, nothing changed.
+        "quiz:C1": "403 403 422 403 422",
+        "quiz:C2": "403 403 403 422 422",
+        "quiz:D1": "403 403 422 403 422",
+    },
     ("patch", "/api/v1/admin/users/{id}"): {
         "user:L1": "403 403 403 403 200",
         "user:L2": "403 403 403 403 200",
@@ -167,6 +246,9 @@ BODIES = {
     ("put", "/api/v1/instructor/courses/{slug}/modules/order"): {"keys": []},
     ("patch", "/api/v1/admin/users/{id}"): {"disabled": False},
     ("post", "/api/v1/admin/certificates/{id}/revoke"): {"reason": ""},
+    ("put", "/api/v1/attempts/{id}/answers"): {"answers": {"0" * 24: None}},
+    ("post", "/api/v1/attempts/{id}/submit"): {"answers": {"0" * 24: None}},
+    ("patch", "/api/v1/instructor/quizzes/{id}"): {"pass_mark": 101},
 }
 
 
@@ -210,9 +292,30 @@ def world():
         ids["lesson:" + k] = lesson_of(db, slug)
         ids["module:" + k] = module_key(slug)
     ids["module:none"] = "no-such-module"
+    ids["question:none"] = "no-such-question"
+    for k, slug in (("C1", c1), ("C2", c2), ("D1", d1)):
+        ids["quiz:" + k] = query(db, "SELECT q.id::text FROM quizzes q JOIN courses c "
+                                     "ON c.id = q.course_id WHERE c.slug = %s LIMIT 1",
+                                 slug)[0][0]
+    ids["quiz:none"] = str(uuid.uuid4())
+    # A question in each bank, straight into the table (the import is the
+    # route under test above).
+    for k, slug in (("C1", c1), ("C2", c2)):
+        ids["question:" + k] = "bank-" + k.lower()
+        query(db, "INSERT INTO question_bank (course_id, key, type, question, source) "
+                  "SELECT id, %s, 'true_false', %s::jsonb, 'api' FROM courses WHERE slug = %s",
+              ids["question:" + k], '{"key": "%s", "type": "true_false", "prompt": "P?", '
+              '"choices": [{"key": "true", "text": "True", "correct": true}, '
+              '{"key": "false", "text": "False", "correct": false}]}' % ids["question:" + k],
+              slug)
     for k in ACTORS:
         ids["user:" + k] = who[k].user_id
     ids["media"] = query(db, "SELECT sha256 FROM media LIMIT 1")[0][0]
+    # Each learner's open attempt at their course's quiz.
+    for k, learner in (("C1", "L1"), ("C2", "L2")):
+        r = who[learner].post(f"/api/v1/quizzes/{ids['quiz:' + k]}/attempts")
+        assert r.status_code == 201, r.text
+        ids["attempt:" + k] = r.json()["attempt"]["id"]
     # L1's certificate of C1 and L2's of C2, with a PDF, made as the
     # certificate_issue job would (the completion itself would change the
     # lesson cells).
@@ -242,9 +345,9 @@ def target(path, obj, ids):
     parts = obj.split("/")
     values = {}
     for p in parts:
-        if p.startswith("module:"):
+        if p.startswith(("module:", "question:")):
             values["key"] = ids[p]
-        elif p.startswith(("lesson:", "user:", "cert:")):
+        elif p.startswith(("lesson:", "user:", "cert:", "quiz:", "attempt:")):
             values["id"] = ids[p]
         elif p.startswith("code:"):
             values["code"] = ids[p]
@@ -260,6 +363,9 @@ def call(client, method, path, obj, ids):
         kw["json"] = BODIES[key]
     if path.endswith("/progress") and method == "put":
         kw["headers"] = {"Idempotency-Key": str(uuid.uuid4())}
+    if path.endswith("/questions/import"):
+        kw["data"] = b"\xff not a question file"
+        kw["headers"] = {"Content-Type": "text/plain"}
     if path.endswith("/modules") and method == "post":
         kw["files"] = {"package": ("module.zip", b"not a zip", "application/zip")}
     return getattr(client, method)(target(path, obj, ids), **kw)

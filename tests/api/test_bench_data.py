@@ -55,6 +55,14 @@ def test_the_generator_makes_the_rows_it_promises(migrated):
                           "FROM certificates WHERE code LIKE 'BNCH-%%'") == [(5, 5, 30008)]
     assert rows(migrated, "SELECT code FROM certificates WHERE user_id = "
                           "'00000000-0000-4000-8000-100000000009'") == [("BNCH-0000-0000-0009",)]
+    # A quiz a course, on its last module, whose questions the validator takes.
+    assert rows(migrated, "SELECT count(*), count(*) FILTER (WHERE NOT required AND "
+                          "jsonb_array_length(definition->'questions') = 10) FROM quizzes q "
+                          "JOIN modules m ON m.id = q.module_id "
+                          f"WHERE m.position = {s['modules']}") == [(s["courses"], s["courses"])]
+    assert rows(migrated, "SELECT course_id FROM quizzes WHERE id = "
+                          "'00000000-0000-4000-e000-100000000002'") == \
+        rows(migrated, "SELECT id FROM courses WHERE slug = 'bench-course-2'")
     # Ids are made from numbers, as the Lua and pgbench scripts make them.
     n_lesson = 1 * s["modules"] * s["lessons"] + 2
     assert rows(migrated, "SELECT c.slug FROM lessons l JOIN modules m ON m.id = l.module_id "

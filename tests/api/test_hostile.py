@@ -206,6 +206,28 @@ def csv_cases():
             ("csv-oversized", ct, b"email,course\r\n" + b"x,y\r\n" * 3_000_000)]
 
 
+def question_file_cases():
+    """Question files (GIFT, Moodle XML) an attacker would send."""
+    gift, xml = "text/plain", "application/xml"
+    return [("qf-empty", gift, b""), ("qf-nul", gift, b"::A::B? {T}\x00\n"),
+            ("qf-bad-utf8", gift, b"::A::\xff\xfe? {T}\n"),
+            ("qf-overlong-utf8", gift, b"::A::\xc0\xaf? {T}\n"),
+            ("qf-unclosed", gift, b"::A::B? {=x" + b" ~y" * 5000),
+            ("qf-braces", gift, b"{" * 100000),
+            ("qf-escapes", gift, b"\\" * 50000 + b"{T}"),
+            ("qf-many", gift, b"::Q::Yes? {T}\n\n" * 2100),
+            ("qf-xml-dtd", xml, b'<?xml version="1.0"?><!DOCTYPE q [<!ENTITY a "aaaa">'
+             b'<!ENTITY b "&a;&a;&a;&a;">]><quiz>&b;</quiz>'),
+            ("qf-xml-external", xml, b'<?xml version="1.0"?><!DOCTYPE q SYSTEM '
+             b'"http://127.0.0.1:1/x.dtd"><quiz/>'),
+            ("qf-xml-deep", xml, b"<quiz>" + b"<a>" * 100000 + b"</a>" * 100000 + b"</quiz>"),
+            ("qf-xml-truncated", xml, b'<?xml version="1.0"?><quiz><question type="truefalse">'),
+            ("qf-xml-bad-utf8", xml, b"<quiz>\xff</quiz>"),
+            ("qf-json", "application/json", b'{"a":1}'),
+            ("qf-multipart", "multipart/form-data; boundary=x", b"--x--\r\n"),
+            ("qf-oversized", gift, b"::Q::Yes? {T}\n\n" * 750000)]
+
+
 def multipart_cases(world):
     def form(name, data, ctype="application/zip", boundary="HOSTILE"):
         return (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
@@ -434,6 +456,8 @@ def request_cases(method, path, op, w):
                     for n, ct, b in body_cases(content["application/json"]["schema"], w)]
         elif "text/csv" in content:
             out += [(n, target, ct, b, None) for n, ct, b in csv_cases()]
+        elif "text/plain" in content:
+            out += [(n, target, ct, b, None) for n, ct, b in question_file_cases()]
         elif "multipart/form-data" in content:
             out += [(n, target, ct, b, None) for n, ct, b in multipart_cases(w)]
             out.append(("declared-too-large", target, "multipart/form-data; boundary=x",

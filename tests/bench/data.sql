@@ -11,7 +11,8 @@
 -- without asking the database: entity KIND, number N gives the uuid
 -- 00000000-0000-4000-KIND-1NNNNNNNNNNN (12 decimal digits are 12 valid hex
 -- digits). Kinds: 8000 users, 9000 sessions, c000 courses, b000 modules,
--- a000 lessons, d000 enrollments.
+-- a000 lessons, d000 enrollments, e000 quizzes (quiz c: course c's),
+-- f000 certificates (learner n's).
 --
 --   learner n (1..learners)      email learnerN@bench.example, one live
 --                                session; enrolled in courses
@@ -146,6 +147,26 @@ FROM generate_series(0, :courses - 1) AS c,
 	m || ' explains why each step matters and what the law expects.'
 	AS para) t;
 
+-- A quiz on each course's last module, of ten single-choice questions of
+-- four choices, not required (so that completions, and the progress
+-- scenario, are as without quizzes), unlimited attempts: the quiz
+-- scenarios start, save and submit attempts at it.
+INSERT INTO quizzes (id, module_id, course_id, key, title, pass_mark,
+    required, definition)
+SELECT pg_temp.bid('e000', c), pg_temp.bid('b000', c * :modules + :modules - 1),
+    pg_temp.bid('c000', c), 'check', 'Check your understanding', 70, false,
+    jsonb_build_object('key', 'check', 'title', 'Check your understanding',
+	'questions', (SELECT jsonb_agg(jsonb_build_object('key', 'q' || i,
+	    'type', 'single_choice',
+	    'prompt', 'Question ' || i || ': which step comes first?',
+	    'explanation', 'Listening comes before anything else.',
+	    'choices', (SELECT jsonb_agg(jsonb_build_object('key', k,
+		'text', 'Choice ' || k || ' of question ' || i,
+		'correct', k = 'a', 'feedback', 'Why ' || k || '.')
+		ORDER BY k) FROM unnest(ARRAY['a', 'b', 'c', 'd']) k))
+	    ORDER BY i) FROM generate_series(1, 10) i))
+FROM generate_series(0, :courses - 1) AS c;
+
 -- Enrollment e = (n - 1) * per_learner + j; its progress rows are
 -- p = e, e + E, e + 2E ... below the progress count, so their number and
 -- the last lesson touched follow from e alone.
@@ -182,7 +203,7 @@ FROM generate_series(0, :progress - 1) AS p,
 WHERE o < :modules * :lessons;
 
 -- A certificate for each learner the bench signs in (n = 1 + k *
--- cert_stride), of their first enrollment: id e000-N, code
+-- cert_stride), of their first enrollment: id f000-N, code
 -- BNCH-NNNN-NNNN-NNNN from N, and a stored PDF of 30 kB of random bytes
 -- (as incompressible as a real one; its own copy in each row).
 WITH blob AS (
@@ -191,7 +212,7 @@ WITH blob AS (
 INSERT INTO certificates (id, enrollment_id, completed_at, user_id,
     course_id, code, name, course_title, language, course_version, hours,
     issued_at, pdf, pdf_sha256)
-SELECT pg_temp.bid('e000', n), pg_temp.bid('d000', (n - 1) * :per_learner),
+SELECT pg_temp.bid('f000', n), pg_temp.bid('d000', (n - 1) * :per_learner),
     now() - interval '1 day', pg_temp.bid('8000', n),
     pg_temp.bid('c000', n % :courses),
     'BNCH-' || substr(lpad(n::text, 12, '0'), 1, 4) || '-' ||
@@ -209,7 +230,7 @@ SELECT count(content.outline_refresh(id)) AS outlines FROM courses;
 \timing off
 
 VACUUM (ANALYZE) users, sessions, courses, modules, lessons, enrollments,
-    lesson_progress, progress_beats, certificates;
+    lesson_progress, progress_beats, quizzes, quiz_attempts, certificates;
 -- The load's dirty pages are written now, not during the first run.
 \if :is_super
 	CHECKPOINT;
@@ -219,5 +240,6 @@ SELECT (SELECT count(*) FROM users) AS users,
     (SELECT count(*) FROM sessions) AS sessions,
     (SELECT count(*) FROM courses) AS courses,
     (SELECT count(*) FROM lessons) AS lessons,
+    (SELECT count(*) FROM quizzes) AS quizzes,
     (SELECT count(*) FROM enrollments) AS enrollments,
     (SELECT count(*) FROM lesson_progress) AS lesson_progress;

@@ -28,6 +28,10 @@ BENCH_PER_LEARNER=${BENCH_PER_LEARNER:-3}
 BENCH_PROGRESS=${BENCH_PROGRESS:-1000000}
 # Learners signed in over HTTP whose tokens the wrk scripts use.
 BENCH_SIGNED_IN=${BENCH_SIGNED_IN:-256}
+# Of those, the first BENCH_QUIZ_SAVERS hold an open attempt the quiz-save
+# scenario saves answers to; the others start and submit attempts
+# (quiz-cycle), so that neither scenario closes the other's attempts.
+BENCH_QUIZ_SAVERS=${BENCH_QUIZ_SAVERS:-$((BENCH_SIGNED_IN / 4))}
 BENCH_PASSWORD=${BENCH_PASSWORD:-bench passphrase for load tests}
 
 # Load.
@@ -267,6 +271,7 @@ fixture_make() {
 	got=$(wc -l <"$OUT/tokens.txt")
 	[ "$got" -eq "$BENCH_SIGNED_IN" ] ||
 		die "only $got of $BENCH_SIGNED_IN learners could sign in"
+	quiz_attempts_make "$url"
 
 	{
 		echo "-- Written by make bench; loaded by tests/bench/lua/common.lua."
@@ -285,8 +290,42 @@ fixture_make() {
 		echo "  signed_in = {"
 		sort -n "$OUT/tokens.txt" | awk '{ printf "    { n = %s, token = \"%s\" },\n", $1, $2 }'
 		echo "  },"
+		echo "  quiz_savers = $BENCH_QUIZ_SAVERS,"
+		echo "  quiz_save = {"
+		awk -F '|' '{ printf "    { n = %s, attempt = \"%s\", qid = \"%s\", choice = \"%s\" },\n", $1, $2, $3, $4 }' \
+		    "$OUT/quiz-attempts.txt"
+		echo "  },"
 		echo "}"
 	} >"$OUT/fixture.lua"
+}
+
+# quiz_attempts_make URL: the quiz-save learners (the first
+# BENCH_QUIZ_SAVERS signed in) start an attempt at the quiz of their first
+# course over HTTP (the server draws it); "n|attempt|question|choice" of
+# each, a question and a choice id of its view, in quiz-attempts.txt.
+quiz_attempts_make() {
+	[ "$BENCH_QUIZ_SAVERS" -ge 1 ] || die "BENCH_QUIZ_SAVERS must be 1 or more"
+	log "starting $BENCH_QUIZ_SAVERS quiz attempts over HTTP"
+	sort -n "$OUT/tokens.txt" | head -n "$BENCH_QUIZ_SAVERS" |
+	while read -r n tok; do
+		quiz=$(printf '00000000-0000-4000-e000-%d' $((100000000000 + n % BENCH_COURSES)))
+		code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 60 -X POST -d "" \
+		    -H "Authorization: Bearer $tok" "$BENCH_BASE/api/v1/quizzes/$quiz/attempts")
+		case $code in
+		200|201) ;;
+		*) die "starting a quiz attempt for learner $n answered $code" ;;
+		esac
+	done
+	savers=$(sort -n "$OUT/tokens.txt" | head -n "$BENCH_QUIZ_SAVERS" |
+	    awk '{ printf "%s%s", (NR > 1 ? "," : ""), $1 }')
+	psql "$1" -XAt -c "SELECT n, a.id, a.questions->0->>'id',
+	    a.questions->0->'view'->'choices'->0->>'id'
+	    FROM unnest('{$savers}'::int[]) n JOIN quiz_attempts a
+	      ON a.user_id = ('00000000-0000-4000-8000-' || 100000000000 + n)::uuid
+	    WHERE a.state = 'open' ORDER BY n" >"$OUT/quiz-attempts.txt"
+	got=$(wc -l <"$OUT/quiz-attempts.txt")
+	[ "$got" -eq "$BENCH_QUIZ_SAVERS" ] ||
+		die "$got open quiz attempts, not $BENCH_QUIZ_SAVERS"
 }
 
 # wrk_mixed SECONDS OUTFILE: every scenario at once (tests/bench/lua/mixed.lua)

@@ -101,21 +101,63 @@ for (const [lang, tag, viewport] of [['en', 'en-GB'],
 		assert.equal(await me.getByLabel(m('staff.users.role')).inputValue(),
 			'admin');
 
-		// The audit log, filtered to the promoted account.
+		// The audit log, filtered by the server to the promoted account:
+		// the filters go to the page's address and to the API.
+		const asked = [];
+		page.on('request', (r) => {
+			if (r.url().includes('/api/v1/admin/audit'))
+				asked.push(new URL(r.url()).searchParams);
+		});
 		await page.getByRole('link', { name: m('staff.nav.audit') }).click();
 		await page.waitForURL('**/staff/audit');
 		await page.locator('#audit > li').first().waitFor();
-		await page.getByLabel(m('staff.audit.text')).fill(lid);
+		await page.getByLabel(m('staff.audit.onWhat')).fill(lid);
+		await page.getByRole('button', { name: m('staff.audit.apply') })
+			.click();
+		await page.waitForURL(`**/staff/audit?target=${lid}`);
 		const entries = page.locator('#audit > li');
-		await page.waitForFunction(() =>
-			document.querySelectorAll('#audit > li').length === 1);
+		await page.locator('#audit-count', { hasText: m(
+			'staff.audit.shownFiltered', { n: 1 }) }).waitFor();
 		assert.equal(await entries.count(), 1);
 		assert.equal(await entries.first().getAttribute('data-action'),
 			'user.update');
 		assert.ok((await entries.first().textContent()).includes('instructor'));
+		assert.equal(asked.at(-1).get('target'), lid);
+		// By action and author too, and from today: the same entry; the
+		// form keeps what was asked.
 		await page.getByLabel(m('staff.audit.action'))
 			.selectOption('user.update');
+		await page.getByLabel(m('staff.audit.byWho')).fill(admin.email);
+		const today = await page.evaluate(() => {
+			const d = new Date();
+			return `${d.getFullYear()}-${String(d.getMonth() + 1)
+				.padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+		});
+		await page.getByLabel(m('staff.audit.from')).fill(today);
+		await page.getByRole('button', { name: m('staff.audit.apply') })
+			.click();
+		await page.waitForURL(/\/staff\/audit\?.*action=user.update/);
+		await page.locator('#audit-count', { hasText: m(
+			'staff.audit.shownFiltered', { n: 1 }) }).waitFor();
 		assert.equal(await entries.count(), 1);
+		const last = asked.at(-1);
+		assert.deepEqual([last.get('action'), last.get('actor'),
+			last.get('target')], ['user.update', admin.email, lid]);
+		assert.ok(!Number.isNaN(Date.parse(last.get('since'))));
+		assert.equal(await page.getByLabel(m('staff.audit.onWhat'))
+			.inputValue(), lid);
+		// Another author: nothing on this account.
+		await page.getByLabel(m('staff.audit.byWho')).fill(other.email);
+		await page.getByRole('button', { name: m('staff.audit.apply') })
+			.click();
+		await page.locator('#audit-count', { hasText: m(
+			'staff.audit.shownFiltered', { n: 0 }) }).waitFor();
+		assert.equal(await entries.count(), 0);
+		await page.getByRole('link', { name: m('staff.audit.clear') })
+			.click();
+		await page.waitForURL('**/staff/audit');
+		await entries.first().waitFor();
+		assert.ok(await entries.count() > 1);
 		await axe(page, `audit ${lang}`);
 		await notWider(page, 'audit');
 		await shot(page, `staff-${lang}-audit`);

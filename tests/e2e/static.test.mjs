@@ -81,6 +81,18 @@ test('every message the code asks for exists', () => {
 		assert.ok(`profession.${p}` in en, p);
 	for (const st of ['locked', 'not_started', 'in_progress', 'completed'])
 		assert.ok(`lesson.status.${st}` in en, st);
+	// The quiz pages' words chosen by a value the API gives.
+	for (const k of ['correct', 'partial', 'incorrect', 'unanswered'])
+		assert.ok(`quiz.state.${k}` in en, k);
+	for (const k of ['highest', 'average', 'first', 'last'])
+		assert.ok(`quiz.grading.${k}` in en, k);
+	for (const k of ['score_only', 'after_passing', 'after_last_attempt'])
+		assert.ok(`quiz.policy.${k}` in en, k);
+	for (const k of ['attempts_exhausted', 'attempt_delay', 'lesson_locked',
+		'other'])
+		assert.ok(`quiz.cannot.${k}` in en, k);
+	for (const k of ['moveUp', 'moveDown'])
+		assert.ok(`quiz.${k}Short` in en, k);
 	for (const f of ['email', 'password', 'display_name', 'country',
 		'profession', 'organisation', 'language'])
 		assert.ok(`error.field.${f}` in en, f);

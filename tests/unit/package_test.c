@@ -406,6 +406,60 @@ problems_are_capped(void **state)
 	json_decref(problems);
 }
 
+/*
+ * Questions are checked by the question model's validator
+ * (quiz_question.c): all seven types, numeric and partial credit
+ * included, with its problems at paths of module.json and their lines.
+ */
+static void
+questions_use_the_one_validator(void **state)
+{
+	unsigned char	*zip;
+	json_t		*problems = json_array(), *doc, *p;
+	size_t		len;
+	const char	*good =
+	    "{\"key\":\"m\",\"title\":\"M\",\"lessons\":[{\"key\":\"a\","
+	    "\"title\":\"A\",\"file\":\"lessons/1.md\"}],\"quiz\":{\"key\":"
+	    "\"q\",\"title\":\"Q\",\"questions\":["
+	    "{\"key\":\"n\",\"type\":\"numeric\",\"prompt\":\"Days?\","
+	    "\"answers\":[{\"value\":2},{\"value\":3,\"tolerance\":1,"
+	    "\"fraction\":0.5}]},"
+	    "{\"key\":\"p\",\"type\":\"multiple_choice\",\"grading\":"
+	    "\"partial\",\"prompt\":\"Which?\",\"choices\":[{\"key\":\"a\","
+	    "\"text\":\"A\",\"fraction\":0.5},{\"key\":\"b\",\"text\":\"B\","
+	    "\"fraction\":0.5},{\"key\":\"c\",\"text\":\"C\",\"fraction\":-1}]}"
+	    "]}}";
+	const char	*bad =
+	    "{\"key\":\"m\",\"title\":\"M\",\"lessons\":[{\"key\":\"a\",\n"
+	    "\"title\":\"A\",\"file\":\"lessons/1.md\"}],\"quiz\":{\"key\":\n"
+	    "\"q\",\"title\":\"Q\",\"questions\":[\n"
+	    "{\"key\":\"n\",\"type\":\"numeric\",\"prompt\":\"Days?\",\n"
+	    "\"answers\":[{\"value\":\"two\"}]},\n"
+	    "{\"key\":\"m\",\"type\":\"matching\",\"prompt\":\"Match\",\n"
+	    "\"pairs\":[{\"key\":\"x\",\"prompt\":\"X\"},\n"
+	    "{\"key\":\"y\",\"prompt\":\"Y\",\"answer\":\"y\"}],\"colour\":1}\n"
+	    "]}}";
+
+	zip = build(&len, "module.json", good, "lessons/1.md", "x\n", NULL);
+	doc = parse(problems, zip, len);
+	if (doc == NULL)
+		fail_msg("%s", json_dumps(problems, JSON_INDENT(1)));
+	assert_int_equal(json_array_size(problems), 0);
+	json_decref(doc);
+
+	zip = build(&len, "module.json", bad, "lessons/1.md", "x\n", NULL);
+	assert_null(parse(problems, zip, len));
+	assert_non_null(p = find(problems, "module.json", "wrong_type",
+	    "quiz.questions[0].answers[0].value"));
+	assert_int_equal(line_of(p), 5);
+	assert_non_null(find(problems, "module.json", "missing_member",
+	    "quiz.questions[1].pairs[0].answer"));
+	assert_non_null(p = find(problems, "module.json", "unknown_member",
+	    "quiz.questions[1].colour"));
+	assert_int_equal(line_of(p), 8);
+	json_decref(problems);
+}
+
 int
 main(void)
 {
@@ -420,6 +474,7 @@ main(void)
 		cmocka_unit_test(member_types_are_checked),
 		cmocka_unit_test(headings_are_demoted),
 		cmocka_unit_test(problems_are_capped),
+		cmocka_unit_test(questions_use_the_one_validator),
 	};
 
 	return (cmocka_run_group_tests_name("package", tests, NULL, NULL));

@@ -769,6 +769,136 @@ bad_inputs(void **state)
 	json_decref(q);
 }
 
+/* The view's id whose map entry (in member of the map) is value. */
+static const char *
+map_id(json_t *map, const char *member, const char *value)
+{
+	const char	*id;
+	json_t		*v;
+
+	json_object_foreach(json_object_get(map, member), id, v) {
+		if (!strcmp(json_string_value(v), value))
+			return (id);
+	}
+	fail_msg("no id in the map's %s for %s", member, value);
+	return (NULL);
+}
+
+/* The answer a learner who knows the key gives to question q. */
+static json_t *
+right_answer(json_t *q, json_t *map)
+{
+	json_t		*a, *list, *e, *ids;
+	const char	*type, *t;
+	char		text[256];
+	size_t		i, j, n;
+
+	type = json_string_value(json_object_get(q, "type"));
+	if (!strcmp(type, "short_answer") || !strcmp(type, "numeric")) {
+		json_array_foreach(json_object_get(q, "answers"), i, e) {
+			if (quiz_answer_fraction(e) < 1.0)
+				continue;
+			if (!strcmp(type, "numeric"))
+				return (json_pack("{s:O}", "value",
+				    json_object_get(e, "value")));
+			/* The accepted text without its wildcards. */
+			t = json_string_value(json_object_get(e, "text"));
+			for (j = n = 0; t[j] != '\0' && n < sizeof(text) - 1;
+			    j++) {
+				if (t[j] != '*')
+					text[n++] = t[j];
+			}
+			text[n] = '\0';
+			return (json_pack("{s:s}", "text", text));
+		}
+		fail_msg("no right answer");
+	}
+	if (!strcmp(type, "ordering")) {
+		ids = json_array();
+		json_array_foreach(json_object_get(q, "items"), i, e)
+			json_array_append_new(ids, json_string(map_id(map, "ids",
+			    json_string_value(json_object_get(e, "key")))));
+		return (json_pack("{s:o}", "order", ids));
+	}
+	if (!strcmp(type, "matching")) {
+		a = json_object();
+		json_array_foreach(json_object_get(q, "pairs"), i, e) {
+			json_object_set_new(a, map_id(map, "ids",
+			    json_string_value(json_object_get(e, "key"))),
+			    json_string(map_id(map, "options",
+			    json_string_value(json_object_get(e, "answer")))));
+		}
+		return (json_pack("{s:o}", "pairs", a));
+	}
+	list = json_array();
+	json_array_foreach(json_object_get(q, "choices"), i, e) {
+		if ((!strcmp(type, "multiple_choice") &&
+		    quiz_choice_fraction(e) > 0) || quiz_choice_fraction(e) >= 1)
+			json_array_append_new(list, json_string(map_id(map,
+			    "ids", json_string_value(json_object_get(e, "key")))));
+	}
+	if (!strcmp(type, "multiple_choice"))
+		return (json_pack("{s:o}", "choices", list));
+	a = json_pack("{s:O}", "choice", json_array_get(list, 0));
+	json_decref(list);
+	return (a);
+}
+
+/*
+ * The demo courses (sql/seed/courses, English and Spanish): every quiz
+ * question is valid, a learner who answers each one right gets full
+ * marks (so passes), and each course asks questions of all seven types.
+ */
+static void
+seed_quizzes_are_passed_by_right_answers(void **state)
+{
+	static const char *const courses[] = {
+	    "sql/seed/courses/child-abuse-foundations",
+	    "sql/seed/courses/abuso-infantil-fundamentos", NULL };
+	static const char *const modules[] = { "01-recognising",
+	    "02-responding", NULL };
+	json_t		*m, *q, *problems, *view, *map, *answer, *review;
+	json_error_t	err;
+	char		path[256];
+	double		mark;
+	size_t		c, k, i;
+	int		types;
+
+	for (c = 0; courses[c] != NULL; c++) {
+		types = 0;
+		for (k = 0; modules[k] != NULL; k++) {
+			(void)snprintf(path, sizeof(path), "%s/%s/module.json",
+			    courses[c], modules[k]);
+			if ((m = json_load_file(path, 0, &err)) == NULL)
+				fail_msg("%s: %s", path, err.text);
+			json_array_foreach(json_object_get(json_object_get(m,
+			    "quiz"), "questions"), i, q) {
+				problems = json_array();
+				if (quiz_question_check(q, "", problems) != 0)
+					fail_msg("%s: %s", path,
+					    json_dumps(problems, 0));
+				json_decref(problems);
+				types |= 1 << quiz_type_of(q);
+				view = quiz_view(q, seed_a, 32, &map);
+				assert_non_null(view);
+				answer = right_answer(q, map);
+				assert_int_equal(quiz_grade(q, map, answer,
+				    &mark, &review), QUIZ_GRADE_OK);
+				if (mark != 1.0)
+					fail_msg("%s: %s earns %g", path,
+					    json_string_value(json_object_get(q,
+					    "key")), mark);
+				json_decref(review);
+				json_decref(answer);
+				json_decref(view);
+				json_decref(map);
+			}
+			json_decref(m);
+		}
+		assert_int_equal(types, (1 << (QUIZ_MATCHING + 1)) - 1);
+	}
+}
+
 int
 main(void)
 {
@@ -787,6 +917,7 @@ main(void)
 		cmocka_unit_test(view_keeps_the_key_secret),
 		cmocka_unit_test(view_shuffles_and_is_stable),
 		cmocka_unit_test(bad_inputs),
+		cmocka_unit_test(seed_quizzes_are_passed_by_right_answers),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
