@@ -213,8 +213,12 @@ async function complete(r) {
 	    WHERE enrollment_id = :'e'`, { e: enrollmentId }), '1');
 	let job = '';
 	for (let i = 0; i < 100 && job !== 'done'; i++) {
-		job = psql(`SELECT state FROM jobs WHERE kind = 'certificate_issue'
-		    AND dedupe_key = 'certificate_issue:' || :'e'`,
+		// One job a completion: its key names the enrollment and the
+		// completion's time (docs/certificates.md, rounds).
+		job = psql(`SELECT j.state FROM jobs j JOIN enrollments e
+		    ON j.dedupe_key = 'certificate_issue:' || e.id || ':' ||
+			extract(epoch FROM e.completed_at)
+		    WHERE j.kind = 'certificate_issue' AND e.id = :'e'`,
 		{ e: enrollmentId });
 		if (job !== 'done')
 			await sleep(100);
