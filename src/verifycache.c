@@ -21,15 +21,21 @@
  *
  * Only answers of known codes are kept: unknown codes are what enumeration
  * produces, and they keep costing the address's budget in the database.
- * An address the database throttles is remembered until its wait ends,
- * and its lookups go to the database even on a hit, which answers 429 as
- * before: once the budget is spent, nothing is learnt, known code or not.
+ * An address the database throttles (a 429, on any worker) is remembered
+ * until its wait ends, and its lookups go to the database even on a hit,
+ * which answers 429 as before: once the budget is spent, nothing is
+ * learnt, known code or not.
  *
  * Both tables are direct-mapped, bounded, without eviction bookkeeping.
+ * An address's block taken over by another's sends no lookup past the
+ * database that a miss would not: the next unknown code it tries meets
+ * the database's 429 again.
  */
 
+#include <sys/mman.h>
 #include <sys/types.h>
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,13 +50,16 @@ struct verifycache_slot {
 	size_t		len;
 };
 
-struct verifycache_block {
-	char		key[VERIFYCACHE_KEY_MAX];
-	u_int64_t	until;
-};
-
 static struct verifycache_slot	slots[VERIFYCACHE_SLOTS];
-static struct verifycache_block	blocks[VERIFYCACHE_BLOCKS];
+
+/*
+ * The throttled addresses, in memory every worker shares (mapped before
+ * they fork): a 429 one worker got holds on all. A slot is one word, the
+ * key's hash above the end of its wait (in seconds of the monotonic
+ * clock, rounded up), so it is read and written whole. A hash that
+ * collides only sends another address to the database, which knows.
+ */
+static _Atomic u_int64_t	*blocks;
 
 static u_int32_t	verifycache_hash(const char *);
 
@@ -61,7 +70,7 @@ verifycache_get(const char *code, u_int64_t now, const char **body,
 {
 	struct verifycache_slot	*s;
 
-	if (pubcache_generation() == 0 || *code == '\0')
+	if (blocks == NULL || pubcache_generation() == 0 || *code == '\0')
 		return (0);
 	s = &slots[verifycache_hash(code) % VERIFYCACHE_SLOTS];
 	if (s->body == NULL || strcmp(s->code, code) ||
@@ -104,32 +113,53 @@ verifycache_put(const char *code, u_int64_t gen, u_int64_t now,
 	s->expires = now + ttl;
 }
 
-/* The database throttles key until the given time. */
+/*
+ * Maps the shared table of throttled addresses. Called in the parent
+ * before the workers fork. Without it the cache stays off.
+ */
+int
+verifycache_shared_init(void)
+{
+	void	*p;
+
+	if (blocks != NULL)
+		return (1);
+	p = mmap(NULL, sizeof(*blocks) * VERIFYCACHE_BLOCKS,
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return (0);
+	blocks = p;
+	return (1);
+}
+
+/* The database throttles key until the given time (milliseconds). */
 void
 verifycache_block(const char *key, u_int64_t until)
 {
-	struct verifycache_block	*b;
+	u_int32_t	h;
 
-	if (strlen(key) >= VERIFYCACHE_KEY_MAX)
+	if (blocks == NULL)
 		return;
-	b = &blocks[verifycache_hash(key) % VERIFYCACHE_BLOCKS];
-	(void)strcpy(b->key, key);
-	b->until = until;
+	h = verifycache_hash(key);
+	atomic_store(&blocks[h % VERIFYCACHE_BLOCKS],
+	    ((u_int64_t)h << 32) | (u_int32_t)((until + 999) / 1000));
 }
 
 /*
- * Whether key may be throttled now. A key too long to keep is taken as
- * throttled: its lookups go to the database, which knows.
+ * Whether the database may be throttling key now: then its lookups go to
+ * the database, hit or not.
  */
 int
 verifycache_blocked(const char *key, u_int64_t now)
 {
-	struct verifycache_block	*b;
+	u_int64_t	v;
+	u_int32_t	h;
 
-	if (strlen(key) >= VERIFYCACHE_KEY_MAX)
+	if (blocks == NULL)
 		return (1);
-	b = &blocks[verifycache_hash(key) % VERIFYCACHE_BLOCKS];
-	return (strcmp(b->key, key) == 0 && now < b->until);
+	h = verifycache_hash(key);
+	v = atomic_load(&blocks[h % VERIFYCACHE_BLOCKS]);
+	return ((u_int32_t)(v >> 32) == h && now / 1000 < (v & 0xffffffffu));
 }
 
 /* Drops every entry and block (the unit tests). */
@@ -143,7 +173,10 @@ verifycache_clear(void)
 		slots[i].body = NULL;
 		slots[i].code[0] = '\0';
 	}
-	memset(blocks, 0, sizeof(blocks));
+	if (blocks != NULL) {
+		for (i = 0; i < VERIFYCACHE_BLOCKS; i++)
+			atomic_store(&blocks[i], 0);
+	}
 }
 
 /* FNV-1a. A caller choosing codes can at worst turn hits into misses. */

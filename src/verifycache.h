@@ -15,12 +15,12 @@
 
 #define VERIFYCACHE_SLOTS	4096
 #define VERIFYCACHE_CODE_MAX	24
-#define VERIFYCACHE_BLOCKS	1024
-#define VERIFYCACHE_KEY_MAX	64
+#define VERIFYCACHE_BLOCKS	4096
 
 /* How long a change no notification announced may stay unseen. */
 #define VERIFYCACHE_TTL_MS	30000
 
+int	verifycache_shared_init(void);
 int	verifycache_get(const char *, u_int64_t, const char **, size_t *);
 void	verifycache_put(const char *, u_int64_t, u_int64_t, int64_t,
 	    const char *, size_t);

@@ -5,12 +5,14 @@
  */
 
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,8 +26,10 @@ static int
 setup(void **state)
 {
 	(void)state;
+	if (!pubcache_shared_init() || !verifycache_shared_init())
+		return (-1);
 	verifycache_clear();
-	return (pubcache_shared_init() ? 0 : -1);
+	return (0);
 }
 
 static void
@@ -106,19 +110,33 @@ the_empty_code_is_never_kept(void **state)
 static void
 a_throttled_address_is_known_until_its_wait_ends(void **state)
 {
-	char	longkey[VERIFYCACHE_KEY_MAX + 8];
-
 	(void)state;
 	assert_false(verifycache_blocked("verify:aa", 1000));
 	verifycache_block("verify:aa", 3000);
 	assert_true(verifycache_blocked("verify:aa", 2999));
 	assert_false(verifycache_blocked("verify:aa", 3000));
 	assert_false(verifycache_blocked("verify:bb", 1000));
+	/* Rounded up: never shorter than the database's wait. */
+	verifycache_block("verify:aa", 3001);
+	assert_true(verifycache_blocked("verify:aa", 3999));
+}
 
-	/* Too long to keep: the database decides every time. */
-	memset(longkey, 'k', sizeof(longkey) - 1);
-	longkey[sizeof(longkey) - 1] = '\0';
-	assert_true(verifycache_blocked(longkey, 1000));
+static void
+a_block_holds_on_every_worker(void **state)
+{
+	pid_t	pid;
+	int	status;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		verifycache_block("verify:cc", 5000);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(verifycache_blocked("verify:cc", 4000));
 }
 
 int
@@ -133,6 +151,7 @@ main(void)
 		cmocka_unit_test_setup(the_empty_code_is_never_kept, setup),
 		cmocka_unit_test_setup(
 		    a_throttled_address_is_known_until_its_wait_ends, setup),
+		cmocka_unit_test_setup(a_block_holds_on_every_worker, setup),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
