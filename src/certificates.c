@@ -399,7 +399,10 @@ verify_cached(struct http_request *req, const char *key, const char *code,
 	return (1);
 }
 
-/* Keeps a known code's answer, or the client's wait when throttled. */
+/*
+ * Keeps a known code's answer, and whether the database throttles the
+ * client.
+ */
 static void
 verify_remember(struct http_request *req, struct api_req *ar)
 {
@@ -410,12 +413,15 @@ verify_remember(struct http_request *req, struct api_req *ar)
 	if (db_rows(ar) != 1 || db_isnull(ar, 0, 0))
 		return;
 	status = atoi(db_value(ar, 0, 0));
+	verify_client_key(req, key, sizeof(key));
 	if (status == 429) {
-		verify_client_key(req, key, sizeof(key));
 		verifycache_block(key, kore_time_ms() +
 		    (u_int64_t)atoi(db_value(ar, 0, 2)) * 1000);
 		return;
 	}
+	/* The database lets the address through again (its wait ran out,
+	 * or an operator cleared it). */
+	verifycache_unblock(key);
 	if (status != 200 || db_isnull(ar, 0, 1))
 		return;
 	life = db_isnull(ar, 0, 3) ? -1 : strtoll(db_value(ar, 0, 3), NULL, 10);

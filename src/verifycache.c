@@ -22,7 +22,7 @@
  * Only answers of known codes are kept: unknown codes are what enumeration
  * produces, and they keep costing the address's budget in the database.
  * An address the database throttles (a 429, on any worker) is remembered
- * until its wait ends, and its lookups go to the database even on a hit,
+ * until its wait ends (or the database answers it without one), and its lookups go to the database even on a hit,
  * which answers 429 as before: once the budget is spent, nothing is
  * learnt, known code or not.
  *
@@ -143,6 +143,22 @@ verifycache_block(const char *key, u_int64_t until)
 	h = verifycache_hash(key);
 	atomic_store(&blocks[h % VERIFYCACHE_BLOCKS],
 	    ((u_int64_t)h << 32) | (u_int32_t)((until + 999) / 1000));
+}
+
+/* The database answered key without a wait: it is not throttled. */
+void
+verifycache_unblock(const char *key)
+{
+	u_int64_t	v;
+	u_int32_t	h;
+
+	if (blocks == NULL)
+		return;
+	h = verifycache_hash(key);
+	v = atomic_load(&blocks[h % VERIFYCACHE_BLOCKS]);
+	if ((u_int32_t)(v >> 32) == h)
+		(void)atomic_compare_exchange_strong(
+		    &blocks[h % VERIFYCACHE_BLOCKS], &v, 0);
 }
 
 /*

@@ -25,6 +25,7 @@ int	verifycache_get(const char *, u_int64_t, const char **, size_t *);
 void	verifycache_put(const char *, u_int64_t, u_int64_t, int64_t,
 	    const char *, size_t);
 void	verifycache_block(const char *, u_int64_t);
+void	verifycache_unblock(const char *);
 int	verifycache_blocked(const char *, u_int64_t);
 void	verifycache_clear(void);
 

@@ -119,6 +119,11 @@ a_throttled_address_is_known_until_its_wait_ends(void **state)
 	/* Rounded up: never shorter than the database's wait. */
 	verifycache_block("verify:aa", 3001);
 	assert_true(verifycache_blocked("verify:aa", 3999));
+	/* The database let it through: not blocked any more. */
+	verifycache_unblock("verify:bb");
+	assert_true(verifycache_blocked("verify:aa", 3500));
+	verifycache_unblock("verify:aa");
+	assert_false(verifycache_blocked("verify:aa", 3500));
 }
 
 static void
