@@ -292,7 +292,9 @@ verify_get(struct http_request *req, struct api_req *ar)
 /*
  * With the answer's time to live for the cache: a valid certificate's time
  * to its expiry in milliseconds (null when it has none, and for any other
- * answer), by the clock that decided the status.
+ * answer), by the clock that decided the status. It counts from the moment
+ * the statement was sent, before the database read its clock, so a kept
+ * 'valid' ends no later than the expiry.
  */
 static int
 verify_lookup(struct http_request *req, struct api_req *ar, const char *typed,
@@ -307,6 +309,7 @@ verify_lookup(struct http_request *req, struct api_req *ar, const char *typed,
 		return (KORE_RESULT_OK);
 	(void)kore_strlcpy(ar->pubcache_key, code, sizeof(ar->pubcache_key));
 	ar->pubcache_gen = pubcache_generation();
+	ar->pubcache_sent = kore_time_ms();
 	params[0] = code;
 	params[1] = key;
 	return (db_call(req, ar, "SELECT v.status, v.body, v.retry_after, "
@@ -425,7 +428,7 @@ verify_remember(struct http_request *req, struct api_req *ar)
 	if (status != 200 || db_isnull(ar, 0, 1))
 		return;
 	life = db_isnull(ar, 0, 3) ? -1 : strtoll(db_value(ar, 0, 3), NULL, 10);
-	verifycache_put(ar->pubcache_key, ar->pubcache_gen, kore_time_ms(),
+	verifycache_put(ar->pubcache_key, ar->pubcache_gen, ar->pubcache_sent,
 	    life, db_value(ar, 0, 1), strlen(db_value(ar, 0, 1)));
 }
 
