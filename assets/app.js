@@ -22,6 +22,8 @@ const routes = [
 		auth: true, data: (m) => [`/api/v1/quizzes/${m[1]}`] },
 	{ re: /^\/learning$/, view: () => import('./learning.js'), auth: true,
 		data: () => ['/api/v1/me/enrollments'] },
+	{ re: /^\/certificates$/, view: () => import('./certificates.js'),
+		auth: true, data: () => ['/api/v1/me/certificates'] },
 	{ re: /^\/verify\/([^/]{1,64})$/, view: () => import('./verify.js'),
 		data: (m) => [`/api/v1/verify/${m[1]}`] },
 	{ re: /^\/signin$/, view: () => import('./account.js'),
@@ -161,6 +163,8 @@ function drawHeader() {
 				t('nav.courses'))),
 			user ? h('li', null, h('a', { href: '/learning',
 				'data-nav': 'learning' }, t('nav.learning'))) : null,
+			user ? h('li', null, h('a', { href: '/certificates',
+				'data-nav': 'certificates' }, t('nav.certificates'))) : null,
 			// The staff area is its own shell: a full page load.
 			user && user.role !== 'learner' ? h('li', null, h('a', {
 				href: '/staff', id: 'staff-link' }, t('nav.staff'))) : null));
@@ -201,7 +205,8 @@ function drawNav() {
 	for (const a of document.querySelectorAll('#site-nav a[data-nav]')) {
 		const on = (a.dataset.nav === 'catalog' &&
 			(path === '/' || path === '/courses')) ||
-			(a.dataset.nav === 'learning' && path === '/learning');
+			(a.dataset.nav === 'learning' && path === '/learning') ||
+			(a.dataset.nav === 'certificates' && path === '/certificates');
 		if (on)
 			a.setAttribute('aria-current', 'page');
 		else
@@ -217,6 +222,7 @@ function accountMenu(user) {
 	const list = h('ul', { id: 'account-menu', class: 'menu-list',
 		hidden: true },
 	h('li', null, h('a', { href: '/learning' }, t('nav.learning'))),
+	h('li', null, h('a', { href: '/certificates' }, t('nav.certificates'))),
 	h('li', null, h('button', { type: 'button', class: 'link',
 		onclick: onSignOut }, t('nav.signout'))));
 	const button = h('button', { type: 'button', class: 'menu-button',

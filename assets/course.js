@@ -136,7 +136,9 @@ function actions(course, user, enrollment, progress, ctx) {
 		{ title: course.title })));
 	if (enrollment.completed_at) {
 		box.append(h('p', null, t('course.completedOn',
-			{ date: fmtDate(enrollment.completed_at) })));
+			{ date: fmtDate(enrollment.completed_at) })),
+		h('p', null, h('a', { href: '/certificates', id: 'certificate' },
+			t('course.certificate'))));
 	} else if (enrollment.last_activity_at) {
 		box.append(h('p', { class: 'muted' }, t('learning.lastActivity',
 			{ date: fmtDate(enrollment.last_activity_at, true) })));

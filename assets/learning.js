@@ -49,6 +49,9 @@ function item(e) {
 				c.title)),
 			progressBar(e.percent, t('course.progressOf', { title: c.title })),
 			h('p', { class: 'muted' }, when),
+			e.completed_at ? h('p', null, h('a', { href: '/certificates' },
+				t('course.certificate'), h('span', { class: 'sr-only' },
+					` – ${c.title}`))) : null,
 			e.resume_lesson_id ? h('p', null, h('a', { class: 'button',
 				href: `/lessons/${e.resume_lesson_id}` },
 			e.completed_at ? t('learning.review') : started ?

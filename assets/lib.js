@@ -293,8 +293,8 @@ function refreshSession(since) {
 	return refreshing;
 }
 
-// request('PUT', url, {body, headers, keepalive}). Resolves with the parsed
-// body (null for 204); rejects with ApiError (status 0 when the network
+// request('PUT', url, {body, headers, keepalive, blob}). Resolves with the
+// parsed body (null for 204), or a Blob when blob is set; rejects with ApiError (status 0 when the network
 // failed). A 401 gets one refresh and one retry; only a refresh the server
 // refuses ends the session, not one that could not be made.
 export async function request(method, url, opts = {}, retried = false) {
@@ -330,6 +330,9 @@ export async function request(method, url, opts = {}, retried = false) {
 			throw new ApiError(0, null);
 		forgetSession();
 	}
+	// A file (a PDF, a zip): its bytes, with the refresh above.
+	if (opts.blob && res.ok)
+		return res.blob();
 	let data = null;
 	if (res.status !== 204) {
 		try {
@@ -580,4 +583,45 @@ export function progressBar(percent, label) {
 		h('progress', { max: '100', value: String(p), 'aria-label': label ||
 			t('progress.label') }, text),
 		h('span', { class: 'progress-text' }, text));
+}
+
+// Hands a Blob to the browser as a file download named name. The object
+// URL lives a minute, long enough for any browser to have started saving.
+export function saveBlob(blob, name) {
+	const href = URL.createObjectURL(blob);
+	const a = h('a', { href, download: name, hidden: true });
+	document.body.append(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(href), 60000);
+}
+
+// Puts text on the clipboard: the Clipboard API where the page may use it,
+// else a selected, off-screen text area and the copy command. Resolves
+// whether it worked; the caller says so in words.
+export async function copyText(text) {
+	try {
+		if (navigator.clipboard && window.isSecureContext) {
+			await navigator.clipboard.writeText(text);
+			return true;
+		}
+	} catch {
+		// Refused (no permission, no focus): try the old way.
+	}
+	const area = h('textarea', { readonly: true, class: 'sr-only',
+		'aria-hidden': 'true', tabindex: '-1' });
+	area.value = text;
+	const had = document.activeElement;
+	document.body.append(area);
+	area.select();
+	let ok = false;
+	try {
+		ok = document.execCommand('copy');
+	} catch {
+		ok = false;
+	}
+	area.remove();
+	if (had && had.focus)
+		had.focus();
+	return ok;
 }

@@ -49,6 +49,9 @@ const routes = [
 		name: 'audit', roles: ADMIN, nav: 'audit' },
 	{ re: /^\/staff\/enrollments$/, view: () => import('./staff-admin.js'),
 		name: 'enrollments', roles: ADMIN, nav: 'enrollments' },
+	{ re: /^\/staff\/certificates$/,
+		view: () => import('./staff-certificates.js'), roles: ADMIN,
+		nav: 'certificates' },
 ];
 
 const NAV = [
@@ -59,6 +62,8 @@ const NAV = [
 		roles: ADMIN },
 	{ nav: 'enrollments', href: '/staff/enrollments',
 		key: 'staff.nav.enrollments', roles: ADMIN },
+	{ nav: 'certificates', href: '/staff/certificates',
+		key: 'staff.nav.certificates', roles: ADMIN },
 ];
 
 const main = document.getElementById('main');

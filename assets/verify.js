@@ -40,10 +40,15 @@ export async function render(root, ctx) {
 			fact(t('verify.hours'), t('verify.hoursValue',
 				{ hours: String(c.hours) })),
 			fact(t('verify.issued'), fmtDate(c.issued_at)),
-			fact(t('verify.expires'), c.expires_at ?
+			fact(expiresLabel(c), c.expires_at ?
 				fmtDate(c.expires_at) : t('verify.noExpiry')),
 			fact(t('verify.issuer'), c.issuer.name),
 			fact(t('verify.code'), c.code)),
+		// On paper: when and where this was checked, so a printout
+		// says how to check it again.
+		h('p', { class: 'verify-checked' }, t('verify.checked', {
+			date: fmtDate(new Date().toISOString(), true),
+			url: `${location.origin}/verify/${c.code}` })),
 		h('p', { class: 'no-print' }, h('button', { type: 'button',
 			class: 'secondary', onclick: () => window.print() },
 		t('verify.print'))));
@@ -70,4 +75,10 @@ function fact(label, value, lang) {
 	const attrs = lang === true ? { dir: 'auto' } :
 		lang ? { lang, dir: 'auto' } : null;
 	return h('div', null, h('dt', null, label), h('dd', attrs, value));
+}
+
+// "Valid until" only while it is: a revoked or expired certificate's date
+// is just its expiry date.
+export function expiresLabel(c) {
+	return t(c.status === 'valid' ? 'verify.expires' : 'verify.expiryDate');
 }

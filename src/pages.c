@@ -126,6 +126,7 @@ static const struct page_route	page_routes[] = {
 	{ "/signin",	0,	SHELL_PAGE },
 	{ "/signup",	0,	SHELL_PAGE },
 	{ "/learning",	0,	SHELL_PAGE },
+	{ "/certificates", 0,	SHELL_PAGE },
 	{ "/staff",	0,	SHELL_STAFF },
 	{ "/staff/",	1,	SHELL_STAFF },
 	{ "/verify/",	1,	SHELL_PAGE },

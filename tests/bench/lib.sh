@@ -326,6 +326,26 @@ quiz_attempts_make() {
 	got=$(wc -l <"$OUT/quiz-attempts.txt")
 	[ "$got" -eq "$BENCH_QUIZ_SAVERS" ] ||
 		die "$got open quiz attempts, not $BENCH_QUIZ_SAVERS"
+	quiz_reference_cycle
+}
+
+# quiz_reference_cycle: the first quiz-cycle learner (the one after the
+# quiz-save learners) starts an attempt at the quiz of their first course
+# and submits it with no answer, over HTTP: the server's draw and grade,
+# which tests/bench/pgbench/quiz_cycle.sql sends again for each of its
+# attempts instead of drawing and grading in C.
+quiz_reference_cycle() {
+	[ "$BENCH_SIGNED_IN" -gt "$BENCH_QUIZ_SAVERS" ] || return 0
+	set -- $(sort -n "$OUT/tokens.txt" | sed -n "$((BENCH_QUIZ_SAVERS + 1))p")
+	quiz=$(printf '00000000-0000-4000-e000-%d' $((100000000000 + $1 % BENCH_COURSES)))
+	attempt=$(curl -s --max-time 60 -X POST -d "" -H "Authorization: Bearer $2" \
+	    "$BENCH_BASE/api/v1/quizzes/$quiz/attempts" |
+	    sed -n 's/^{"attempt" *: *{"id" *: *"\([0-9a-f-]*\)".*/\1/p')
+	[ -n "$attempt" ] || die "the reference quiz attempt (learner $1) did not start"
+	code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 60 -X POST \
+	    -H "Content-Type: application/json" -d "{}" -H "Authorization: Bearer $2" \
+	    "$BENCH_BASE/api/v1/attempts/$attempt/submit")
+	[ "$code" = 200 ] || die "submitting the reference quiz attempt answered $code"
 }
 
 # wrk_mixed SECONDS OUTFILE: every scenario at once (tests/bench/lua/mixed.lua)

@@ -120,15 +120,23 @@ function done(summary, latency, requests)
 		if code < 200 or code > 399 then bad = bad + n end
 	end
 	table.sort(codes)
+	-- A script that counts units of work of several requests (its
+	-- global "cycles", per thread) has their total printed too.
+	local cycles = nil
+	for _, t in ipairs(threads) do
+		local c = t:get("cycles")
+		if c ~= nil then cycles = (cycles or 0) + c end
+	end
 	local e = summary.errors
 	local seconds = summary.duration / 1e6
 	io.write(string.format("BENCH_RESULT requests=%d seconds=%.3f rps=%.1f "
 	    .. "p50_ms=%.3f p99_ms=%.3f bad_status=%d socket_errors=%d "
-	    .. "statuses=%s\n", summary.requests, seconds,
+	    .. "statuses=%s%s\n", summary.requests, seconds,
 	    summary.requests / seconds, latency:percentile(50) / 1000,
 	    latency:percentile(99) / 1000, bad,
 	    e.connect + e.read + e.write + e.timeout,
-	    table.concat(codes, ",")))
+	    table.concat(codes, ","), cycles == nil and "" or
+	    string.format(" cycles=%d cps=%.1f", cycles, cycles / seconds)))
 end
 
 return M

@@ -9,11 +9,17 @@
 -- When no slot can move (every quiz has a start in flight, nothing is
 -- ready), the connection reads a quiz (GET /api/v1/quizzes/:id, 200)
 -- instead, and that answer counts with the others.
--- No pgbench twin: a start's write needs the draw the server makes in C.
+--
+-- A cycle is counted (the global "cycles", which common.lua's done()
+-- prints) when its submit is answered: scripts/bench compares cycles a
+-- second, not requests, with pgbench's quiz_cycle.sql, whose transaction
+-- is one cycle's four statements. The requests/s column counts every
+-- request: starts, submits and the reads above.
 local bench = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") ..
     "common.lua")
 local fx = bench.fx
 local slots, starting, ready = nil, {}, {}
+cycles = 0
 
 -- Uncompressed answers: response() reads the attempt from the body.
 local function headers(auth)
@@ -80,6 +86,7 @@ function response(status, headers, body)
 		for _, s in ipairs(slots) do
 			if s.attempt == id and s.state == "submitting" then
 				s.state = "idle"
+				cycles = cycles + 1
 			end
 		end
 	end
