@@ -31,6 +31,7 @@
 #include "password.h"
 #include "assets.h"
 #include "cert_issue.h"
+#include "verifycache.h"
 
 struct app_config	app_config;
 
@@ -100,6 +101,8 @@ kore_parent_configure(int argc, char **argv)
 	(void)argv;
 	if (!pubcache_shared_init())
 		fatal("could not map the public cache's shared counter");
+	if (!verifycache_shared_init())
+		fatal("could not map the verification cache's shared table");
 	parent_signals_install();
 }
 

@@ -16,6 +16,7 @@
 #include "cert_code.h"
 #include "session.h"
 #include "validate.h"
+#include "verifycache.h"
 
 int	verify_page(struct http_request *);
 void	page_shell_reply(struct http_request *, int);
@@ -36,6 +37,10 @@ static int	certificate_zip_build(struct api_req *, u_int8_t **, size_t *);
 static int	verify_send(struct http_request *, struct api_req *);
 static int	verify_lookup(struct http_request *, struct api_req *,
 		    const char *, api_step);
+static int	verify_cached(struct http_request *, const char *,
+		    const char *, int);
+static void	verify_remember(struct http_request *, struct api_req *);
+static void	verify_client_key(struct http_request *, char *, size_t);
 static int	verify_page_start(struct http_request *, struct api_req *);
 static int	verify_page_send(struct http_request *, struct api_req *);
 static int	cert_etag_read(struct http_request *, char *, size_t);
@@ -274,7 +279,9 @@ certificate_zip_build(struct api_req *ar, u_int8_t **out, size_t *len)
 /*
  * Public verification. A code is read as people type it; one that is not
  * a code at all is looked up as "" (never found), so it costs the client
- * its budget as any unknown code does.
+ * its budget as any unknown code does. Answers of known codes are kept in
+ * the worker (verifycache.c): a hit costs no statement, unless the
+ * database is throttling the address.
  */
 int
 verify_get(struct http_request *req, struct api_req *ar)
@@ -282,20 +289,34 @@ verify_get(struct http_request *req, struct api_req *ar)
 	return (verify_lookup(req, ar, api_param(ar, 0), verify_send));
 }
 
+/*
+ * With the answer's time to live for the cache: a valid certificate's time
+ * to its expiry in milliseconds (null when it has none, and for any other
+ * answer), by the clock that decided the status. It counts from the moment
+ * the statement was sent, before the database read its clock, so a kept
+ * 'valid' ends no later than the expiry.
+ */
 static int
 verify_lookup(struct http_request *req, struct api_req *ar, const char *typed,
     api_step next)
 {
 	const char	*params[2];
-	char		code[CERT_CODE_LEN + 1], addr[64], key[48];
+	char		code[CERT_CODE_LEN + 1], key[48];
 
 	(void)cert_code_normalise(typed, code, sizeof(code));
-	session_client_addr(req, addr, sizeof(addr));
-	session_key_hash("verify", addr, key, sizeof(key));
+	verify_client_key(req, key, sizeof(key));
+	if (verify_cached(req, key, code, next == verify_page_send))
+		return (KORE_RESULT_OK);
+	(void)kore_strlcpy(ar->pubcache_key, code, sizeof(ar->pubcache_key));
+	ar->pubcache_gen = pubcache_generation();
+	ar->pubcache_sent = kore_time_ms();
 	params[0] = code;
 	params[1] = key;
-	return (db_call(req, ar, "SELECT status, body, retry_after FROM "
-	    "api.verify($1, $2)", 2, params, next));
+	return (db_call(req, ar, "SELECT v.status, v.body, v.retry_after, "
+	    "CASE WHEN v.status = 200 AND v.body::json->>'status' = 'valid' "
+	    "THEN floor(extract(epoch FROM (v.body::json->>'expires_at')::"
+	    "timestamptz - now()) * 1000)::bigint END "
+	    "FROM api.verify($1, $2) v", 2, params, next));
 }
 
 /*
@@ -336,6 +357,7 @@ verify_page_send(struct http_request *req, struct api_req *ar)
 {
 	int	status;
 
+	verify_remember(req, ar);
 	status = db_rows(ar) == 1 ? atoi(db_value(ar, 0, 0)) : 500;
 	if (status == 429)
 		http_response_header(req, "retry-after", db_value(ar, 0, 2));
@@ -346,6 +368,7 @@ verify_page_send(struct http_request *req, struct api_req *ar)
 static int
 verify_send(struct http_request *req, struct api_req *ar)
 {
+	verify_remember(req, ar);
 	if (db_rows(ar) == 1 && atoi(db_value(ar, 0, 2)) > 0) {
 		http_response_header(req, "retry-after", db_value(ar, 0, 2));
 		reply_error(req, 429, "too_many_attempts", "Too many unknown "
@@ -353,6 +376,70 @@ verify_send(struct http_request *req, struct api_req *ar)
 		return (KORE_RESULT_OK);
 	}
 	return (db_reply(req, ar));
+}
+
+/*
+ * Answers from the worker's cache when it may: the code's answer is kept
+ * and the database is not throttling the client (then the database
+ * answers, 429 as before). The page gets the status alone.
+ */
+static int
+verify_cached(struct http_request *req, const char *key, const char *code,
+    int page)
+{
+	const char	*body;
+	size_t		len;
+	u_int64_t	now;
+
+	now = kore_time_ms();
+	if (verifycache_blocked(key, now) ||
+	    !verifycache_get(code, now, &body, &len))
+		return (0);
+	if (page)
+		page_shell_reply(req, 200);
+	else
+		reply_json_text(req, 200, body, len);
+	return (1);
+}
+
+/*
+ * Keeps a known code's answer, and whether the database throttles the
+ * client.
+ */
+static void
+verify_remember(struct http_request *req, struct api_req *ar)
+{
+	char		key[48];
+	int		status;
+	int64_t		life;
+
+	if (db_rows(ar) != 1 || db_isnull(ar, 0, 0))
+		return;
+	status = atoi(db_value(ar, 0, 0));
+	verify_client_key(req, key, sizeof(key));
+	if (status == 429) {
+		verifycache_block(key, kore_time_ms() +
+		    (u_int64_t)atoi(db_value(ar, 0, 2)) * 1000);
+		return;
+	}
+	/* The database lets the address through again (its wait ran out,
+	 * or an operator cleared it). */
+	verifycache_unblock(key);
+	if (status != 200 || db_isnull(ar, 0, 1))
+		return;
+	life = db_isnull(ar, 0, 3) ? -1 : strtoll(db_value(ar, 0, 3), NULL, 10);
+	verifycache_put(ar->pubcache_key, ar->pubcache_gen, ar->pubcache_sent,
+	    life, db_value(ar, 0, 1), strlen(db_value(ar, 0, 1)));
+}
+
+/* The client's budget key: 'verify' and a hash of its address. */
+static void
+verify_client_key(struct http_request *req, char *key, size_t len)
+{
+	char	addr[64];
+
+	session_client_addr(req, addr, sizeof(addr));
+	session_key_hash("verify", addr, key, len);
 }
 
 /* The sha256 of an If-None-Match of one strong tag, or 0. */

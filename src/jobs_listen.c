@@ -2,7 +2,9 @@
  * The job runner's own connection. It LISTENs on the channel the jobs
  * table's insert trigger NOTIFYs (sql/functions/jobs.sql), so new work
  * starts at once instead of at the next poll; and when the worker stops, it
- * hands the worker's running jobs back.
+ * hands the worker's running jobs back. It also LISTENs on 'certificates'
+ * (sql/functions/certificates.sql): a certificate changed, so the answers
+ * the workers keep are stale (the shared generation moves, verifycache.c).
  *
  * The connection sits outside Kore's pool (a pooled one is lent to
  * statements and would lose its LISTEN to a reset), on the worker's event
@@ -16,6 +18,7 @@
 #include <sys/types.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <libpq-fe.h>
 
@@ -98,7 +101,7 @@ jobs_listen_open(void)
 	listener.conn = PQconnectdbParams(keys, values, 1);
 	if (listener.conn == NULL || PQstatus(listener.conn) != CONNECTION_OK ||
 	    PQsetnonblocking(listener.conn, 1) == -1 ||
-	    !PQsendQuery(listener.conn, "LISTEN jobs")) {
+	    !PQsendQuery(listener.conn, "LISTEN jobs; LISTEN certificates")) {
 		if (!listener.failing)
 			kore_log(LOG_WARNING, "jobs: cannot listen for new "
 			    "jobs (polling meanwhile)");
@@ -116,8 +119,9 @@ jobs_listen_open(void)
 	listener.evt.flags = 0;
 	listener.evt.handle = jobs_listen_event;
 	kore_platform_schedule_read(listener.fd, &listener);
-	/* Jobs inserted while nobody listened: look now. */
+	/* Jobs inserted, certificates changed while nobody listened. */
 	jobs_notified();
+	pubcache_invalidate();
 }
 
 static void
@@ -142,7 +146,10 @@ jobs_listen_drain(void)
 		return (0);
 	woke = 0;
 	while ((n = PQnotifies(listener.conn)) != NULL) {
-		woke = 1;
+		if (strcmp(n->relname, "certificates") == 0)
+			pubcache_invalidate();
+		else
+			woke = 1;
 		PQfreemem(n);
 	}
 	ok = 1;

@@ -106,6 +106,9 @@ struct api_req {
 	 * generation read before its statement was sent. */
 	char			pubcache_key[PUBCACHE_KEY_MAX];
 	u_int64_t		pubcache_gen;
+	/* When that statement was sent (verifycache.c: an answer's life
+	 * counts from before the database decided it). */
+	u_int64_t		pubcache_sent;
 	int			binary;		/* rows in binary format */
 
 	/* Work moved off the worker's event loop (password hashing). */

@@ -246,6 +246,25 @@ END;
 $$;
 
 /*
+ * A change a verifier would see (a revocation, a name put right, a row
+ * erased with its account) tells the workers at commit (LISTEN
+ * certificates, src/jobs_listen.c), which drop the verification answers
+ * they keep (src/verifycache.c). Once per transaction, however many rows.
+ */
+CREATE OR REPLACE FUNCTION certificates.notify_change()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('certificates', '');
+	RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER certificates_notify
+    AFTER UPDATE OF code, name, course_title, language, course_version,
+	hours, issued_at, expires_at, revoked_at OR DELETE ON certificates
+    FOR EACH STATEMENT EXECUTE FUNCTION certificates.notify_change();
+
+/*
  * What the certificate_issue job needs to draw a certificate's PDF and
  * sign its credential, when one of them is missing (a row), else nothing.
  * Revoked certificates get neither. The dates as the PDF prints them and

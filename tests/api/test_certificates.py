@@ -222,8 +222,11 @@ def test_verification_of_valid_expired_revoked_and_unknown(db, admin, course):
     typed = code.lower().replace("-", "").replace("0", "o")
     assert verify(typed).json()["code"] == code
 
+    # A change in SQL shows once its notification reaches the workers.
     query(db, "UPDATE certificates SET expires_at = now() - interval '1 day' WHERE id = %s",
           cert_id)
+    wait_for(lambda: verify(code).json()["status"] == "expired", "the expiry to show",
+             timeout=10)
     r = verify(code)
     assert r.json()["status"] == "expired" and r.json()["expires_at"]
     no_private_data(r, db, cert_id, learner)
@@ -383,7 +386,7 @@ def test_export_holds_the_certificates_and_erasure_removes_them(db, learner, cou
     assert r.status_code == 204, r.text
     assert query(db, "SELECT count(*) FROM certificates WHERE user_id = %s",
                  learner.user_id) == [(0,)]
-    assert verify(code).status_code == 404
+    wait_for(lambda: verify(code).status_code == 404, "the code to be gone", timeout=10)
 
 
 # -- re-certification ------------------------------------------------------------------
@@ -421,6 +424,8 @@ def test_after_expiry_a_new_round_earns_a_new_certificate(db, instructor):
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_completed"
 
     # The old certificate stays, and verifies as expired.
+    wait_for(lambda: verify(first_code).json()["status"] == "expired", "the expiry to show",
+             timeout=10)
     r = verify(first_code)
     assert r.status_code == 200 and r.json()["status"] == "expired"
 

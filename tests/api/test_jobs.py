@@ -167,7 +167,8 @@ def test_a_new_job_wakes_the_runner_without_waiting_for_its_poll(db):
     with second_server(MAIN_PORT + 11, "test_long", SG_JOBS_POLL_MS="60000",
                        SG_JOBS_LEASE_MS="180000") as server:
         wait_for(lambda: query(db, "SELECT count(*) FROM pg_stat_activity WHERE "
-                                   "application_name = 'safeguard-jobs' AND query = 'LISTEN jobs' "
+                                   "application_name = 'safeguard-jobs' AND query = "
+                                   "'LISTEN jobs; LISTEN certificates' "
                                    "AND state = 'idle'")[0][0] >= 2,
                  "both workers of the server to listen")
         started = time.monotonic()
