@@ -459,8 +459,10 @@ test('files not made yet are said to be on their way; all by keyboard',
 		await page.waitForURL('**/certificates');
 		const card = page.locator(`#certificates li[data-code="${code}"]`);
 		await card.waitFor();
-		assert.equal(await page.evaluate(() => document.activeElement.tagName),
-			'H1');
+		// The router moves the focus to the heading once the view is
+		// drawn, which may be a moment after the card is there.
+		await page.waitForFunction(() =>
+			document.activeElement.tagName === 'H1', null, { timeout: 5000 });
 		const said = card.getByRole('status');
 		await card.getByRole('button', { name: m('certs.pdf') }).focus();
 		await page.keyboard.press('Enter');
