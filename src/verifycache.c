@@ -26,7 +26,9 @@
  * which answers 429 as before: once the budget is spent, nothing is
  * learnt, known code or not.
  *
- * Both tables are direct-mapped, bounded, without eviction bookkeeping.
+ * Both tables are bounded: the answers' one is set-associative (a code
+ * in any of the few slots of its set, the oldest replaced), the blocks'
+ * one direct-mapped.
  * An address's block taken over by another's sends no lookup past the
  * database that a miss would not: the next unknown code it tries meets
  * the database's 429 again.
@@ -62,6 +64,16 @@ static struct verifycache_slot	slots[VERIFYCACHE_SLOTS];
 static _Atomic u_int64_t	*blocks;
 
 static u_int32_t	verifycache_hash(const char *);
+static struct verifycache_slot	*verifycache_set(const char *);
+static struct verifycache_slot	*verifycache_find(const char *);
+static struct verifycache_slot	*verifycache_victim(const char *, u_int64_t);
+
+/*
+ * The answers' table is set-associative: a code may sit in any of the
+ * VERIFYCACHE_WAYS slots of its set, so that a few codes whose hashes
+ * meet do not keep taking each other's place (and the database's time).
+ */
+#define VERIFYCACHE_WAYS	4
 
 /* Points *body at the answer kept for code; returns 0 on a miss. */
 int
@@ -72,8 +84,7 @@ verifycache_get(const char *code, u_int64_t now, const char **body,
 
 	if (blocks == NULL || pubcache_generation() == 0 || *code == '\0')
 		return (0);
-	s = &slots[verifycache_hash(code) % VERIFYCACHE_SLOTS];
-	if (s->body == NULL || strcmp(s->code, code) ||
+	if ((s = verifycache_find(code)) == NULL ||
 	    s->generation != pubcache_generation() || now >= s->expires)
 		return (0);
 	*body = s->body;
@@ -100,7 +111,7 @@ verifycache_put(const char *code, u_int64_t gen, u_int64_t now,
 	if (life_ms >= 0 && (u_int64_t)life_ms < ttl)
 		ttl = (u_int64_t)life_ms;
 
-	s = &slots[verifycache_hash(code) % VERIFYCACHE_SLOTS];
+	s = verifycache_victim(code, now);
 	free(s->body);
 	s->code[0] = '\0';
 	if ((s->body = malloc(len + 1)) == NULL)
@@ -207,4 +218,53 @@ verifycache_hash(const char *s)
 		h *= 16777619u;
 	}
 	return (h);
+}
+
+/* The first slot of code's set. */
+static struct verifycache_slot *
+verifycache_set(const char *code)
+{
+	u_int32_t	sets;
+
+	sets = VERIFYCACHE_SLOTS / VERIFYCACHE_WAYS;
+	return (&slots[(verifycache_hash(code) % sets) * VERIFYCACHE_WAYS]);
+}
+
+/* The slot holding code's answer, or NULL. */
+static struct verifycache_slot *
+verifycache_find(const char *code)
+{
+	struct verifycache_slot	*set;
+	int			i;
+
+	set = verifycache_set(code);
+	for (i = 0; i < VERIFYCACHE_WAYS; i++) {
+		if (set[i].body != NULL && !strcmp(set[i].code, code))
+			return (&set[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * Where code's answer goes: its own slot, else a free or stale one of its
+ * set, else the one of the set that would have expired first.
+ */
+static struct verifycache_slot *
+verifycache_victim(const char *code, u_int64_t now)
+{
+	struct verifycache_slot	*set, *s;
+	int			i;
+
+	if ((s = verifycache_find(code)) != NULL)
+		return (s);
+	set = verifycache_set(code);
+	s = &set[0];
+	for (i = 0; i < VERIFYCACHE_WAYS; i++) {
+		if (set[i].body == NULL || now >= set[i].expires ||
+		    set[i].generation != pubcache_generation())
+			return (&set[i]);
+		if (set[i].expires < s->expires)
+			s = &set[i];
+	}
+	return (s);
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,6 +55,35 @@ a_kept_answer_is_found_until_the_ttl(void **state)
 	    &body, &len));
 	assert_false(verifycache_get(CODE, 1000 + VERIFYCACHE_TTL_MS, &body,
 	    &len));
+}
+
+/*
+ * As many codes as the bench's signed-in learners (256), kept at once,
+ * are all found again: codes whose hashes meet share a set rather than
+ * taking each other's place.
+ */
+static void
+many_codes_are_kept_side_by_side(void **state)
+{
+	const char	*body;
+	size_t		len;
+	char		code[32];
+	int		i, found;
+
+	(void)state;
+	for (i = 0; i < 256; i++) {
+		(void)snprintf(code, sizeof(code), "BNCH-%04d-0000-0000", i);
+		verifycache_put(code, pubcache_generation(), 1000, -1, code,
+		    strlen(code));
+	}
+	found = 0;
+	for (i = 0; i < 256; i++) {
+		(void)snprintf(code, sizeof(code), "BNCH-%04d-0000-0000", i);
+		if (verifycache_get(code, 1000, &body, &len) &&
+		    len == strlen(code) && !memcmp(body, code, len))
+			found++;
+	}
+	assert_int_equal(found, 256);
 }
 
 static void
@@ -154,6 +184,7 @@ main(void)
 		    a_valid_answer_does_not_outlive_the_expiry, setup),
 		cmocka_unit_test_setup(a_change_drops_every_answer, setup),
 		cmocka_unit_test_setup(the_empty_code_is_never_kept, setup),
+		cmocka_unit_test_setup(many_codes_are_kept_side_by_side, setup),
 		cmocka_unit_test_setup(
 		    a_throttled_address_is_known_until_its_wait_ends, setup),
 		cmocka_unit_test_setup(a_block_holds_on_every_worker, setup),
