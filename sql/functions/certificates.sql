@@ -88,14 +88,12 @@ END;
 $$;
 
 /*
- * A certificate's PDF, for its owner, the course's instructors and admins;
- * anyone else learns nothing (404, as for no such certificate). The bytes
- * come only when the client's copy (p_etag, the tag it sent) is not the
- * stored one: then it gets the tag alone and answers 304.
+ * The certificate p_id as the caller may see its files: its owner, the
+ * course's instructors and admins. Anyone else, and an unknown id: 404.
  */
-CREATE OR REPLACE FUNCTION api.certificate_pdf(p_uid uuid, p_sid uuid,
-    p_id uuid, p_etag text)
-RETURNS TABLE (pdf_sha text, pdf bytea)
+CREATE OR REPLACE FUNCTION certificates.visible(p_uid uuid, p_sid uuid,
+    p_id uuid)
+RETURNS certificates
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	v_role	user_role := auth.check(p_uid, p_sid);
@@ -107,6 +105,23 @@ BEGIN
 		PERFORM api.refuse(404, 'certificate_not_found',
 		    'No such certificate.');
 	END IF;
+	RETURN x;
+END;
+$$;
+
+/*
+ * A certificate's PDF, for its owner, the course's instructors and admins;
+ * anyone else learns nothing (404, as for no such certificate). The bytes
+ * come only when the client's copy (p_etag, the tag it sent) is not the
+ * stored one: then it gets the tag alone and answers 304.
+ */
+CREATE OR REPLACE FUNCTION api.certificate_pdf(p_uid uuid, p_sid uuid,
+    p_id uuid, p_etag text)
+RETURNS TABLE (pdf_sha text, pdf bytea)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	x	certificates := certificates.visible(p_uid, p_sid, p_id);
+BEGIN
 	IF x.pdf IS NULL THEN
 		PERFORM api.refuse(404, 'pdf_not_ready',
 		    'This certificate''s PDF is not made yet.');
@@ -326,15 +341,8 @@ CREATE OR REPLACE FUNCTION api.certificate_credential(p_uid uuid,
 RETURNS api.reply
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	v_role	user_role := auth.check(p_uid, p_sid);
-	x	certificates;
+	x	certificates := certificates.visible(p_uid, p_sid, p_id);
 BEGIN
-	SELECT * INTO x FROM certificates c WHERE c.id = p_id;
-	IF NOT FOUND OR NOT (x.user_id = p_uid OR
-	    content.can_edit(p_uid, v_role, x.course_id)) THEN
-		PERFORM api.refuse(404, 'certificate_not_found',
-		    'No such certificate.');
-	END IF;
 	IF x.credential IS NULL THEN
 		PERFORM api.refuse(404, 'credential_not_ready',
 		    'This certificate''s credential is not made yet.');

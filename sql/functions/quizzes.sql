@@ -488,6 +488,36 @@ END;
 $$;
 
 /*
+ * What a start answers before any draw, or NULL when a new attempt may be
+ * drawn: the open attempt (graded first when its time is up), or why no
+ * attempt may start. Shared by api.quiz_attempt_start and, under the
+ * enrollment's lock, api.quiz_attempt_create.
+ */
+CREATE OR REPLACE FUNCTION api.quiz_start_answer(q quizzes, e enrollments)
+RETURNS api.reply
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	a	quiz_attempts;
+	v_why	jsonb;
+BEGIN
+	SELECT * INTO a FROM quiz_attempts x WHERE x.quiz_id = q.id
+	    AND x.enrollment_id = e.id AND x.state = 'open';
+	IF FOUND THEN
+		IF quiz.expired(a) THEN
+			RETURN api.quiz_expire_request(a);
+		END IF;
+		RETURN api.ok(json_build_object('attempt',
+		    quiz.attempt_open_json(a)));
+	END IF;
+	v_why := quiz.cannot_start(q, e);
+	IF v_why IS NOT NULL THEN
+		RETURN api.quiz_refusal(v_why);
+	END IF;
+	RETURN NULL;
+END;
+$$;
+
+/*
  * Starting: the open attempt if there is one (200), else a refusal, else
  * the pool for the C code to draw from (status 1), which then calls
  * api.quiz_attempt_create with the draw.
@@ -498,23 +528,13 @@ RETURNS api.reply
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	r	record;
-	a	quiz_attempts;
-	v_why	jsonb;
+	v_reply	api.reply;
 BEGIN
 	PERFORM auth.check(p_uid, p_sid);
 	SELECT * INTO r FROM quiz.learner_quiz(p_uid, p_quiz);
-	SELECT * INTO a FROM quiz_attempts x WHERE x.quiz_id = (r.q).id
-	    AND x.enrollment_id = (r.e).id AND x.state = 'open';
-	IF FOUND THEN
-		IF quiz.expired(a) THEN
-			RETURN api.quiz_expire_request(a);
-		END IF;
-		RETURN api.ok(json_build_object('attempt',
-		    quiz.attempt_open_json(a)));
-	END IF;
-	v_why := quiz.cannot_start(r.q, r.e);
-	IF v_why IS NOT NULL THEN
-		RETURN api.quiz_refusal(v_why);
+	v_reply := api.quiz_start_answer(r.q, r.e);
+	IF v_reply IS NOT NULL THEN
+		RETURN v_reply;
 	END IF;
 	RETURN ROW(1, jsonb_build_object('pool', quiz.pool(r.q),
 	    'draw_count', (r.q).draw_count,
@@ -537,23 +557,14 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	r	record;
 	a	quiz_attempts;
-	v_why	jsonb;
+	v_reply	api.reply;
 BEGIN
 	PERFORM auth.check(p_uid, p_sid);
 	SELECT * INTO r FROM quiz.learner_quiz(p_uid, p_quiz);
 	PERFORM 1 FROM enrollments WHERE id = (r.e).id FOR NO KEY UPDATE;
-	SELECT * INTO a FROM quiz_attempts x WHERE x.quiz_id = (r.q).id
-	    AND x.enrollment_id = (r.e).id AND x.state = 'open';
-	IF FOUND THEN
-		IF quiz.expired(a) THEN
-			RETURN api.quiz_expire_request(a);
-		END IF;
-		RETURN api.ok(json_build_object('attempt',
-		    quiz.attempt_open_json(a)));
-	END IF;
-	v_why := quiz.cannot_start(r.q, r.e);
-	IF v_why IS NOT NULL THEN
-		RETURN api.quiz_refusal(v_why);
+	v_reply := api.quiz_start_answer(r.q, r.e);
+	IF v_reply IS NOT NULL THEN
+		RETURN v_reply;
 	END IF;
 	IF jsonb_typeof(p_questions) <> 'array'
 	    OR jsonb_array_length(p_questions) = 0 THEN
