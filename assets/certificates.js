@@ -5,7 +5,8 @@
 // expired, take the course again for a new one.
 
 import {
-	h, add, t, api, getJSON, request, errorText, fmtDate, saveBlob, copyText,
+	h, add, t, api, getJSON, request, errorText, retryButton, fmtDate,
+	saveBlob, copyText,
 } from './lib.js';
 import { expiresLabel } from './verify.js';
 
@@ -31,9 +32,7 @@ export async function render(root, ctx) {
 		if (!ctx.current())
 			return;
 		add(root, h('p', { role: 'alert', class: 'notice' }, errorText(e)),
-			h('p', null, h('button', { type: 'button', class: 'secondary',
-				onclick: () => ctx.navigate(location.pathname,
-					{ replace: true }) }, t('common.retry'))));
+			h('p', null, retryButton(ctx)));
 		return;
 	}
 	if (!ctx.current())

@@ -2,7 +2,8 @@
 // and Enroll or Continue where the learner left off.
 
 import {
-	h, add, t, api, getJSON, errorText, loadSession, languageName, fmtDate,
+	h, add, t, api, getJSON, errorText,
+	retryButton, loadSession, languageName, fmtDate,
 	progressBar, PROFESSIONS, ApiError,
 } from './lib.js';
 
@@ -54,9 +55,7 @@ function showError(root, ctx, e) {
 	}
 	ctx.setTitle(t('error.title'));
 	add(root, h('h1', null, t('error.title')), h('p', null, errorText(e)),
-		h('button', { type: 'button', class: 'secondary',
-			onclick: () => ctx.navigate(location.pathname, { replace: true }) },
-		t('common.retry')));
+		retryButton(ctx));
 }
 
 function translations(course) {

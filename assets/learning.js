@@ -2,7 +2,9 @@
 // is (a bar and its percentage in words), the last activity, and a link
 // back to where they left off.
 
-import { h, add, t, getJSON, errorText, fmtDate, progressBar } from './lib.js';
+import {
+	h, add, t, getJSON, errorText, retryButton, fmtDate, progressBar,
+} from './lib.js';
 
 export async function render(root, ctx) {
 	ctx.setTitle(t('learning.title'));
@@ -12,9 +14,7 @@ export async function render(root, ctx) {
 		data = await getJSON('/api/v1/me/enrollments');
 	} catch (e) {
 		add(root, h('p', null, errorText(e)),
-			h('p', null, h('button', { type: 'button', class: 'secondary',
-				onclick: () => ctx.navigate(location.pathname,
-					{ replace: true }) }, t('common.retry'))));
+			h('p', null, retryButton(ctx)));
 		return;
 	}
 	if (!ctx.current())

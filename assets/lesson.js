@@ -9,7 +9,8 @@
 // comes into view (that beat also marks it completed).
 
 import {
-	h, add, t, getJSON, errorText, loadSession, safeUrl, ApiError, languageName,
+	h, add, t, getJSON, errorText,
+	retryButton, loadSession, safeUrl, ApiError, languageName,
 	fmtPercent,
 } from './lib.js';
 import {
@@ -362,7 +363,5 @@ function refusal(root, ctx, e) {
 	}
 	ctx.setTitle(t('error.title'));
 	add(root, h('h1', null, t('error.title')), h('p', null, errorText(e)),
-		h('p', null, h('button', { type: 'button', class: 'secondary',
-			onclick: () => ctx.navigate(location.pathname,
-				{ replace: true }) }, t('common.retry'))), back);
+		h('p', null, retryButton(ctx)), back);
 }

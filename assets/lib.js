@@ -561,6 +561,13 @@ export function uuid() {
 
 // A message for an API failure, in the UI language: by its code, else by
 // the fallback key when the catalog has it, else in general.
+// The button that loads the view's address again, after a failed load.
+export function retryButton(ctx) {
+	return h('button', { type: 'button', class: 'secondary',
+		onclick: () => ctx.navigate(location.pathname + location.search,
+			{ replace: true }) }, t('common.retry'));
+}
+
 export function errorText(e, fallback) {
 	if (!(e instanceof ApiError))
 		return t('error.generic');

@@ -4,7 +4,8 @@
 // the quiz's policy allows (quiz-review.js) once submitted.
 
 import {
-	h, add, t, api, getJSON, errorText, loadSession, ApiError, fmtDate,
+	h, add, t, api, getJSON, errorText,
+	retryButton, loadSession, ApiError, fmtDate,
 	fmtPercent,
 } from './lib.js';
 import { forgetAttempt } from './quiz-answers.js';
@@ -204,7 +205,5 @@ function refusal(root, ctx, e, what, quiz) {
 	}
 	ctx.setTitle(t('error.title'));
 	add(root, h('h1', null, t('error.title')), h('p', null, errorText(e)),
-		h('p', null, h('button', { type: 'button', class: 'secondary',
-			onclick: () => ctx.navigate(location.pathname + location.search,
-				{ replace: true }) }, t('common.retry'))));
+		h('p', null, retryButton(ctx)));
 }
