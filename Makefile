@@ -139,6 +139,7 @@ UNIT_LIBS_password := src/validate.c
 UNIT_LIBS_jwt_header := -ljansson
 UNIT_LIBS_cert_pdf = $(CERT_PDF_FLAGS)
 UNIT_LIBS_verifycache := src/pubcache.c
+UNIT_LIBS_attempt_cache := -ljansson
 UNIT_LIBS_ob3 := -ljwt -ljansson -lcrypto
 UNIT_LIBS_quiz_question := src/quiz_view.c -ljansson -lm
 UNIT_LIBS_quiz_grade := src/quiz_question.c src/quiz_view.c src/quiz_text.c \

@@ -12,6 +12,11 @@
  * to draw from; 2: questions to check answers against), whose result
  * the next statement writes. Those rows carry the answer key: they stay
  * in this file and are never sent.
+ *
+ * A save is the hot path (pages autosave every few seconds): once a
+ * worker has read an attempt's questions it keeps them (attempt_cache.c;
+ * they never change), and its saves are one statement, the check in C
+ * before it.
  */
 
 #include <stdio.h>
@@ -21,6 +26,7 @@
 #include <sodium.h>
 
 #include "platform.h"
+#include "attempt_cache.h"
 #include "handlers.h"
 #include "jobs.h"
 #include "quiz_attempt.h"
@@ -62,8 +68,8 @@ static int	quiz_answers_body(struct http_request *, struct api_req *,
 		    int);
 static int	quiz_check(struct http_request *, const json_t *,
 		    const json_t *);
-static int	quiz_qids(struct http_request *, const json_t *,
-		    struct kore_buf *);
+static int	quiz_save_write(struct http_request *, struct api_req *,
+		    const json_t *);
 static void	quiz_grade_params(struct quiz_attempt_grade *, char **,
 		    char **, char *, size_t);
 static void	quiz_call_free(void *);
@@ -172,9 +178,8 @@ static int
 quiz_first(struct http_request *req, struct api_req *ar)
 {
 	struct quiz_call	*qc = ar->data;
-	struct kore_buf		buf;
-	const char		*params[3];
-	int			rc;
+	const json_t		*cached;
+	const char		*params[2];
 
 	params[0] = api_param(ar, 0);
 	switch (qc->route) {
@@ -189,53 +194,19 @@ quiz_first(struct http_request *req, struct api_req *ar)
 		return (db_call_session(req, ar, "SELECT status, body FROM "
 		    "api.attempt_get($1, $2, $3)", 1, params, quiz_step));
 	case QUIZ_ROUTE_SAVE:
-		kore_buf_init(&buf, 128);
-		if (!quiz_qids(req, qc->answers, &buf)) {
-			kore_buf_cleanup(&buf);
-			return (KORE_RESULT_OK);
-		}
+		if ((cached = attempt_cache_get(params[0],
+		    ar->session.user_id)) != NULL)
+			return (quiz_save_write(req, ar, cached));
 		params[1] = "false";
-		params[2] = kore_buf_stringify(&buf, NULL);
-		rc = db_call_session(req, ar, "SELECT status, body FROM "
-		    "api.attempt_questions($1, $2, $3, $4, $5)", 3, params,
-		    quiz_step);
-		kore_buf_cleanup(&buf);
-		return (rc);
+		return (db_call_session(req, ar, "SELECT status, body FROM "
+		    "api.attempt_questions($1, $2, $3, $4)", 2, params,
+		    quiz_step));
 	default:
 		params[1] = "true";
-		params[2] = NULL;
 		return (db_call_session(req, ar, "SELECT status, body FROM "
-		    "api.attempt_questions($1, $2, $3, $4, $5)", 3, params,
+		    "api.attempt_questions($1, $2, $3, $4)", 2, params,
 		    quiz_step));
 	}
-}
-
-/*
- * The qids a save names, as a text[] literal. An id can only be one the
- * attempt showed when it is the hex of quiz_draw's ids: anything else is
- * refused here, and the rest are safe inside the literal.
- */
-static int
-quiz_qids(struct http_request *req, const json_t *answers,
-    struct kore_buf *buf)
-{
-	const char	*qid;
-	json_t		*v;
-
-	kore_buf_append(buf, "{", 1);
-	json_object_foreach((json_t *)answers, qid, v) {
-		if (strlen(qid) != QUIZ_QID_LEN ||
-		    strspn(qid, "0123456789abcdef") != QUIZ_QID_LEN) {
-			reply_error(req, 422, "unknown_question", "That "
-			    "question is not one of this attempt.", qid);
-			return (0);
-		}
-		if (buf->offset > 1)
-			kore_buf_append(buf, ",", 1);
-		kore_buf_append(buf, qid, QUIZ_QID_LEN);
-	}
-	kore_buf_append(buf, "}", 1);
-	return (1);
 }
 
 /* A row of the learner routes: answered, or work to do first. */
@@ -392,18 +363,34 @@ quiz_check(struct http_request *req, const json_t *questions,
 	return (0);
 }
 
+/* The attempt's questions, read once: kept, then the save. */
 static int
 quiz_save(struct http_request *req, struct api_req *ar, json_t *body)
+{
+	attempt_cache_put(api_param(ar, 0), ar->session.user_id,
+	    json_object_get(body, "questions"));
+	return (quiz_save_write(req, ar, json_object_get(body, "questions")));
+}
+
+/*
+ * Answers checked against the attempt's questions, then written. The
+ * statement refuses a submitted attempt, and asks for the grade of one
+ * past its deadline and grace (status 0), as attempt_questions does.
+ */
+static int
+quiz_save_write(struct http_request *req, struct api_req *ar,
+    const json_t *questions)
 {
 	struct quiz_call	*qc = ar->data;
 	const char		*params[2];
 
-	if (!quiz_check(req, json_object_get(body, "questions"), qc->answers))
+	if (!quiz_check(req, questions, qc->answers))
 		return (KORE_RESULT_OK);
 	params[0] = api_param(ar, 0);
 	params[1] = db_json_param(ar, qc->answers);
 	return (db_call_session(req, ar, "SELECT status, body FROM "
-	    "api.attempt_answers_save($1, $2, $3, $4)", 2, params, db_reply));
+	    "api.attempt_answers_save($1, $2, $3, $4)", 2, params,
+	    quiz_step));
 }
 
 /*

@@ -608,13 +608,14 @@ END;
 $$;
 
 /*
- * What the C code needs to check answers (p_qids: the questions they
- * name; NULL: all, for a submit) and grade: status 2. A submitted attempt
- * is answered as such to a submit (the first result, 200) and refused
- * to a save; an expired one asks for its grading first (status 0).
+ * What the C code needs to check answers and grade: status 2, with every
+ * question of the attempt (a worker keeps them for the attempt's next
+ * saves: they never change). A submitted attempt is answered as such to
+ * a submit (the first result, 200) and refused to a save; an expired one
+ * asks for its grading first (status 0).
  */
 CREATE OR REPLACE FUNCTION api.attempt_questions(p_uid uuid, p_sid uuid,
-    p_attempt uuid, p_submit boolean, p_qids text[])
+    p_attempt uuid, p_submit boolean)
 RETURNS api.reply
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -635,8 +636,7 @@ BEGIN
 	END IF;
 	RETURN ROW(2, jsonb_build_object('answers', a.answers,
 	    'questions', coalesce((SELECT jsonb_agg(x - 'view')
-		FROM jsonb_array_elements(a.questions) x
-		WHERE p_qids IS NULL OR x->>'id' = ANY (p_qids)), '[]'))::text)
+		FROM jsonb_array_elements(a.questions) x), '[]'))::text)
 	    ::api.reply;
 END;
 $$;
@@ -644,7 +644,8 @@ $$;
 /*
  * Saves answers checked by the C code: merged into those saved, a null
  * clearing one. The same body twice leaves the same answers. Refused once
- * submitted, or after the deadline and grace.
+ * submitted; after the deadline and grace, asks for the attempt's grade
+ * as saved (status 0, as attempt_questions), then the C code refuses.
  */
 CREATE OR REPLACE FUNCTION api.attempt_answers_save(p_uid uuid, p_sid uuid,
     p_attempt uuid, p_answers jsonb)
@@ -666,6 +667,9 @@ BEGIN
 		IF a.state = 'submitted' THEN
 			PERFORM api.refuse(409, 'attempt_submitted',
 			    'This attempt is submitted already.');
+		END IF;
+		IF quiz.expired(a) THEN
+			RETURN api.quiz_expire_request(a);
 		END IF;
 		PERFORM api.refuse(409, 'deadline_passed', 'The time for '
 		    'this attempt is over; it is graded as last saved.');

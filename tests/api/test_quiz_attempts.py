@@ -572,6 +572,38 @@ def test_another_learners_attempt_is_not_found(db, instructor, learner):
         assert r.status_code == 404 and r.json()["error"]["code"] == "quiz_not_found"
 
 
+def test_saves_after_the_questions_are_kept_hold_every_rule(db, instructor, learner):
+    # Every worker keeps an attempt's questions after its first save there
+    # (src/attempt_cache.c): later saves are one statement. Enough saves
+    # that each worker holds them, then every refusal still holds.
+    slug, qid = enrolled(db, instructor, learner)
+    att = start(learner, qid).json()["attempt"]
+    right = right_answers(db, att["id"])
+    path = f"/api/v1/attempts/{att['id']}/answers"
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        rs = list(pool.map(lambda _: requests.put(
+            url(path), json={"answers": right},
+            headers={"Authorization": "Bearer " + learner.token}), range(16)))
+    assert [r.status_code for r in rs] == [200] * 16
+    stranger = new_user(db)
+    assert courses.enroll(stranger, slug).status_code == 201
+    for _ in range(6):
+        r = stranger.put(path, json={"answers": right})
+        assert r.status_code == 404 and r.json()["error"]["code"] == "attempt_not_found"
+    first = next(iter(right))
+    for _ in range(6):
+        r = learner.put(path, json={"answers": {first: {"choice": "c-not-shown"}}})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["field"] == first
+        r = learner.put(path, json={"answers": {"0" * 16: None}})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_question"
+    assert attempt_row(db, att["id"])["answers"] == right
+    assert learner.post(f"/api/v1/attempts/{att['id']}/submit").status_code == 200
+    for _ in range(6):
+        r = learner.put(path, json={"answers": right})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "attempt_submitted"
+
+
 def test_answers_naming_choices_outside_the_attempt_are_refused(db, instructor, learner):
     slug, qid = enrolled(db, instructor, learner, attempts_allowed=None)
     old = start(learner, qid).json()["attempt"]

@@ -53,7 +53,7 @@ SELECT status, body, body::jsonb->'attempt'->>'id' AS attempt
 SELECT status, body FROM api.attempt_questions(
     ('00000000-0000-4000-8000-' || :u)::uuid,
     ('00000000-0000-4000-9000-' || :u)::uuid,
-    :attempt::uuid, true, NULL);
+    :attempt::uuid, true);
 SELECT status, body FROM api.attempt_submit(
     ('00000000-0000-4000-8000-' || :u)::uuid,
     ('00000000-0000-4000-9000-' || :u)::uuid,

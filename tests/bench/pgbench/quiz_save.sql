@@ -1,10 +1,11 @@
--- The two statements quiz_attempt_save (src/quiz_attempts.c) sends for an
--- autosave: the attempt's question the answer names (checked in C
--- between them), then the save. The attempt, question and choice ids are
--- the server's (its draw), so a first statement reads them for the
--- learner (one of the quiz-save learners, 1 + k * stride, k below
--- qsigned): an index lookup the handler does not make, so this ceiling
--- is a little under the handler's statements alone.
+-- The statement quiz_attempt_save (src/quiz_attempts.c) sends for an
+-- autosave once its worker holds the attempt's questions (a worker's
+-- first save of an attempt reads them first, api.attempt_questions): the
+-- save, the answers checked in C before it. The attempt, question and
+-- choice ids are the server's (its draw), so a first statement reads
+-- them for the learner (one of the quiz-save learners, 1 + k * stride, k
+-- below qsigned): an index lookup the handler does not make, so this
+-- ceiling is a little under the handler's statement alone.
 \set k random(0, :qsigned - 1)
 \set n 1 + :k * :stride
 \set u 100000000000 + :n
@@ -13,10 +14,6 @@ SELECT a.id AS attempt, a.questions->0->>'id' AS qid,
     FROM quiz_attempts a
     WHERE a.user_id = ('00000000-0000-4000-8000-' || :u)::uuid
       AND a.state = 'open' LIMIT 1 \gset
-SELECT status, body FROM api.attempt_questions(
-    ('00000000-0000-4000-8000-' || :u)::uuid,
-    ('00000000-0000-4000-9000-' || :u)::uuid,
-    :attempt::uuid, false, ARRAY[:qid::text]);
 SELECT status, body FROM api.attempt_answers_save(
     ('00000000-0000-4000-8000-' || :u)::uuid,
     ('00000000-0000-4000-9000-' || :u)::uuid,
