@@ -40,7 +40,6 @@ static int	verify_lookup(struct http_request *, struct api_req *,
 static int	verify_cached(struct http_request *, const char *,
 		    const char *, int);
 static void	verify_remember(struct http_request *, struct api_req *);
-static void	verify_client_key(struct http_request *, char *, size_t);
 static int	verify_page_start(struct http_request *, struct api_req *);
 static int	verify_page_send(struct http_request *, struct api_req *);
 static int	cert_etag_read(struct http_request *, char *, size_t);
@@ -301,12 +300,13 @@ verify_lookup(struct http_request *req, struct api_req *ar, const char *typed,
     api_step next)
 {
 	const char	*params[2];
-	char		code[CERT_CODE_LEN + 1], key[48];
+	char		code[CERT_CODE_LEN + 1], addr[64], key[48];
 
 	(void)cert_code_normalise(typed, code, sizeof(code));
-	verify_client_key(req, key, sizeof(key));
-	if (verify_cached(req, key, code, next == verify_page_send))
+	session_client_addr(req, addr, sizeof(addr));
+	if (verify_cached(req, addr, code, next == verify_page_send))
 		return (KORE_RESULT_OK);
+	session_key_hash("verify", addr, key, sizeof(key));
 	(void)kore_strlcpy(ar->pubcache_key, code, sizeof(ar->pubcache_key));
 	ar->pubcache_gen = pubcache_generation();
 	ar->pubcache_sent = kore_time_ms();
@@ -380,11 +380,12 @@ verify_send(struct http_request *req, struct api_req *ar)
 
 /*
  * Answers from the worker's cache when it may: the code's answer is kept
- * and the database is not throttling the client (then the database
- * answers, 429 as before). The page gets the status alone.
+ * and the database is not throttling the client's address (then the
+ * database answers, 429 as before). The page gets the status alone. The
+ * blocks are kept by address, so a hit hashes nothing but the code.
  */
 static int
-verify_cached(struct http_request *req, const char *key, const char *code,
+verify_cached(struct http_request *req, const char *addr, const char *code,
     int page)
 {
 	const char	*body;
@@ -392,7 +393,7 @@ verify_cached(struct http_request *req, const char *key, const char *code,
 	u_int64_t	now;
 
 	now = kore_time_ms();
-	if (verifycache_blocked(key, now) ||
+	if (verifycache_blocked(addr, now) ||
 	    !verifycache_get(code, now, &body, &len))
 		return (0);
 	if (page)
@@ -409,37 +410,27 @@ verify_cached(struct http_request *req, const char *key, const char *code,
 static void
 verify_remember(struct http_request *req, struct api_req *ar)
 {
-	char		key[48];
+	char		addr[64];
 	int		status;
 	int64_t		life;
 
 	if (db_rows(ar) != 1 || db_isnull(ar, 0, 0))
 		return;
 	status = atoi(db_value(ar, 0, 0));
-	verify_client_key(req, key, sizeof(key));
+	session_client_addr(req, addr, sizeof(addr));
 	if (status == 429) {
-		verifycache_block(key, kore_time_ms() +
+		verifycache_block(addr, kore_time_ms() +
 		    (u_int64_t)atoi(db_value(ar, 0, 2)) * 1000);
 		return;
 	}
 	/* The database lets the address through again (its wait ran out,
 	 * or an operator cleared it). */
-	verifycache_unblock(key);
+	verifycache_unblock(addr);
 	if (status != 200 || db_isnull(ar, 0, 1))
 		return;
 	life = db_isnull(ar, 0, 3) ? -1 : strtoll(db_value(ar, 0, 3), NULL, 10);
 	verifycache_put(ar->pubcache_key, ar->pubcache_gen, ar->pubcache_sent,
 	    life, db_value(ar, 0, 1), strlen(db_value(ar, 0, 1)));
-}
-
-/* The client's budget key: 'verify' and a hash of its address. */
-static void
-verify_client_key(struct http_request *req, char *key, size_t len)
-{
-	char	addr[64];
-
-	session_client_addr(req, addr, sizeof(addr));
-	session_key_hash("verify", addr, key, len);
 }
 
 /* The sha256 of an If-None-Match of one strong tag, or 0. */

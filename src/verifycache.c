@@ -22,9 +22,11 @@
  * Only answers of known codes are kept: unknown codes are what enumeration
  * produces, and they keep costing the address's budget in the database.
  * An address the database throttles (a 429, on any worker) is remembered
- * until its wait ends (or the database answers it without one), and its lookups go to the database even on a hit,
- * which answers 429 as before: once the budget is spent, nothing is
- * learnt, known code or not.
+ * until its wait ends (or the database answers it without one), and its
+ * lookups go to the database even on a hit, which answers 429 as before:
+ * once the budget is spent, nothing is learnt, known code or not. The
+ * blocks are kept by the address's text (certificates.c), so a hit
+ * computes no digest.
  *
  * Both tables are bounded: the answers' one is set-associative (a code
  * in any of the few slots of its set, the oldest replaced), the blocks'

@@ -45,6 +45,12 @@ def test_every_response_has_a_request_id_and_safety_headers():
         assert r.headers["x-content-type-options"] == "nosniff"
         assert rid not in seen
         seen.add(rid)
+    # Ids are counted in each worker and mixed: many requests, no repeat.
+    with requests.Session() as s:
+        for _ in range(200):
+            rid = s.get(url("/api/v1/meta")).headers["x-request-id"]
+            assert len(rid) == 16 and rid not in seen
+            seen.add(rid)
 
 
 def test_unknown_api_path_is_a_json_404():
