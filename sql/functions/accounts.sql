@@ -435,7 +435,8 @@ $$;
 -- Everything the platform holds about the caller, as one document: the
 -- account, its sessions (no token hashes), the audit entries it made or
 -- that are about it, its enrollments, lesson progress, the progress beats
--- kept for replays, quiz passes, and the courses it teaches.
+-- kept for replays, certificates, quiz passes and attempts, the rounds of
+-- courses taken again, and the courses it teaches.
 CREATE OR REPLACE FUNCTION api.me_export(p_uid uuid, p_sid uuid)
 RETURNS api.reply
 LANGUAGE plpgsql STABLE AS $$
@@ -499,6 +500,32 @@ BEGIN
 		FROM enrollments e JOIN courses c ON c.id = e.course_id
 		JOIN quiz_passes qp ON qp.enrollment_id = e.id
 		JOIN quizzes q ON q.id = qp.quiz_id
+		WHERE e.user_id = u.id),
+	    -- The learner's own answers and results; never the questions,
+	    -- marks or review, which hold the key as the quiz's review
+	    -- policy may not allow.
+	    'quiz_attempts', (SELECT coalesce(json_agg(json_build_object(
+		'id', a.id, 'course', c.slug, 'quiz', q.key, 'title', q.title,
+		'round', a.round, 'number', a.number, 'state', a.state,
+		'started_at', a.started_at, 'deadline', a.deadline,
+		'saved_at', a.saved_at, 'submitted_at', a.submitted_at,
+		'submitted_by', a.submitted_by, 'score', a.score,
+		'passed', a.passed, 'answers', a.answers)
+		ORDER BY a.started_at, a.id), '[]')
+		FROM quiz_attempts a JOIN quizzes q ON q.id = a.quiz_id
+		JOIN courses c ON c.id = q.course_id
+		WHERE a.user_id = u.id),
+	    -- Rounds that ended when the learner took a course again after
+	    -- its certificate expired, with that round's progress.
+	    'enrollment_rounds', (SELECT coalesce(json_agg(json_build_object(
+		'course', c.slug, 'round', r.round,
+		'course_version', r.course_version,
+		'completed_at', r.completed_at, 'ended_at', r.ended_at,
+		'lesson_progress', r.lesson_progress,
+		'quiz_passes', r.quiz_passes)
+		ORDER BY c.slug, r.round), '[]')
+		FROM enrollments e JOIN courses c ON c.id = e.course_id
+		JOIN enrollment_rounds r ON r.enrollment_id = e.id
 		WHERE e.user_id = u.id),
 	    'teaching', (SELECT coalesce(json_agg(json_build_object(
 		'course', json_build_object('slug', c.slug, 'title', c.title),

@@ -419,6 +419,10 @@ def test_after_expiry_a_new_round_earns_a_new_certificate(db, instructor):
     history = query(db, "SELECT round, jsonb_array_length(lesson_progress) FROM "
                         "enrollment_rounds WHERE enrollment_id = %s", enrollment)
     assert history == [(1, len(lessons_of(slug)))]
+    # The ended round is the learner's data: it is in their export.
+    [rnd] = learner.get("/api/v1/me/export").json()["enrollment_rounds"]
+    assert rnd["course"] == slug and rnd["round"] == 1 and rnd["completed_at"]
+    assert len(rnd["lesson_progress"]) == len(lessons_of(slug))
     # A second request finds nothing to renew.
     r = renew(learner, slug)
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_completed"
@@ -436,9 +440,13 @@ def test_after_expiry_a_new_round_earns_a_new_certificate(db, instructor):
     second = [c for c in certificates_of(db, learner) if c[0] != first_id][0]
     assert second[1] != first_code and second[7] == enrollment and second[2] == NAME
     assert verify(second[1]).json()["status"] == "valid"
-    keys = [k for (k,) in query(db, "SELECT dedupe_key FROM jobs WHERE kind = "
-                                    "'certificate_issue' AND payload->>'enrollment_id' = %s "
-                                    "AND state = 'done' ORDER BY id", enrollment)]
+    def done_keys():
+        return [k for (k,) in query(db, "SELECT dedupe_key FROM jobs WHERE kind = "
+                                        "'certificate_issue' AND payload->>'enrollment_id' = %s "
+                                        "AND state = 'done' ORDER BY id", enrollment)]
+    # The job is marked done just after its certificate is whole.
+    wait_for(lambda: len(done_keys()) == 2, "the second issue job's end")
+    keys = done_keys()
     assert len(keys) == 2 and all(k.startswith(f"certificate_issue:{enrollment}:")
                                   for k in keys) and keys[0] != keys[1]
     mine = learner.get("/api/v1/me/certificates").json()["certificates"]

@@ -572,6 +572,27 @@ def test_another_learners_attempt_is_not_found(db, instructor, learner):
         assert r.status_code == 404 and r.json()["error"]["code"] == "quiz_not_found"
 
 
+def test_the_export_holds_attempts_and_never_their_key(db, instructor, learner):
+    slug, qid = enrolled(db, instructor, learner)
+    att = start(learner, qid).json()["attempt"]
+    r = learner.get("/api/v1/me/export")
+    assert r.status_code == 200
+    [a] = r.json()["quiz_attempts"]
+    assert (a["id"], a["course"], a["state"], a["number"]) == (att["id"], slug, "open", 1)
+    assert a["answers"] == {} and a["score"] is None
+    assert_no_key("export", r, key_material(db, qid))
+    for hidden in ("questions", "marks", "review", "seed"):
+        assert hidden not in a
+    right = right_answers(db, att["id"])
+    assert learner.post(f"/api/v1/attempts/{att['id']}/submit",
+                        json={"answers": right}).status_code == 200
+    [a] = learner.get("/api/v1/me/export").json()["quiz_attempts"]
+    assert a["state"] == "submitted" and float(a["score"]) == 100 and a["passed"] is True
+    assert a["submitted_by"] == "learner" and a["answers"] == right
+    for hidden in ("questions", "marks", "review", "seed"):
+        assert hidden not in a
+
+
 def test_saves_after_the_questions_are_kept_hold_every_rule(db, instructor, learner):
     # Every worker keeps an attempt's questions after its first save there
     # (src/attempt_cache.c): later saves are one statement. Enough saves
