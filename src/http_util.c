@@ -300,8 +300,9 @@ reply_json(struct http_request *req, int status, json_t *json)
 /*
  * Answers 431 and returns 1 when the request's header block is larger than
  * HTTP_HEADER_LIMIT. Kore reads the block into a buffer of http_header_max
- * bytes (the confs set it to twice the limit) and, when that fills, closes
- * the connection without a word; below that the client hears why.
+ * bytes (the confs set 8 KB, a third above the limit) and, when that
+ * fills, closes the connection without a word; below that the client
+ * hears why.
  */
 int
 reply_headers_too_large(struct http_request *req)

@@ -32,7 +32,7 @@
 #define PACKAGE_UPLOAD_MAX	(50 * 1024 * 1024)
 #define HTTP_BODY_MAX		(PACKAGE_UPLOAD_MAX + 2 * 1024 * 1024)
 /* The largest request header block answered; see reply_headers_too_large. */
-#define HTTP_HEADER_LIMIT	8192
+#define HTTP_HEADER_LIMIT	6144
 #define GZIP_MIN_BYTES		860	/* smaller bodies are sent as they are */
 #define DB_NAME			"db"
 #define DB_MAX_PARAMS		16

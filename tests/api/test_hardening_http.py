@@ -25,8 +25,8 @@ HEADER_TIMEOUT = 10
 KEEPALIVE = 8
 # The header block the app answers (src/platform.h, HTTP_HEADER_LIMIT) and
 # the buffer Kore reads it into (http_header_max in the confs).
-HEADER_LIMIT = 8192
-KORE_HEADER_MAX = 16384
+HEADER_LIMIT = 6144
+KORE_HEADER_MAX = 8192
 
 BIG_MEDIA = 10 * 1024 * 1024
 
