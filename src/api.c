@@ -279,13 +279,92 @@ api_param(struct api_req *ar, int idx)
 	return (ar->params[idx]);
 }
 
+/*
+ * The table's routes grouped by the path segment after "/api/v1/" (a
+ * route's pattern never has a parameter there), in table order: a path
+ * is matched against its group alone, not the whole table. Routes of
+ * different groups never match the same path, so the first match, and
+ * whether any route knows the path (405 rather than 404), are those of a
+ * scan of the whole table.
+ */
+#define API_PREFIX	"/api/v1/"
+
+struct api_group {
+	const char		*key;
+	size_t			keylen;
+	const struct api_route	**routes;
+	size_t			n;
+};
+
+static struct api_group	*api_groups;
+static size_t		 api_ngroups;
+
+static size_t
+api_group_key(const char *path, const char **key)
+{
+	size_t	prefix = sizeof(API_PREFIX) - 1;
+
+	if (strncmp(path, API_PREFIX, prefix))
+		return (0);
+	*key = path + prefix;
+	return (strcspn(*key, "/"));
+}
+
+static struct api_group *
+api_group_find(const char *key, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < api_ngroups; i++) {
+		if (api_groups[i].keylen == len &&
+		    !memcmp(api_groups[i].key, key, len))
+			return (&api_groups[i]);
+	}
+	return (NULL);
+}
+
+static void
+api_groups_build(void)
+{
+	const struct api_route	*r;
+	struct api_group	*g;
+	const char		*key;
+	size_t			len, nroutes;
+
+	for (nroutes = 0; api_routes[nroutes].pattern != NULL; nroutes++)
+		;
+	api_groups = kore_calloc(nroutes, sizeof(*api_groups));
+	for (r = api_routes; r->pattern != NULL; r++) {
+		len = api_group_key(r->pattern, &key);
+		if (len == 0 || memchr(key, ':', len) != NULL)
+			fatal("api: route %s outside " API_PREFIX "<name>/",
+			    r->pattern);
+		if ((g = api_group_find(key, len)) == NULL) {
+			g = &api_groups[api_ngroups++];
+			g->key = key;
+			g->keylen = len;
+			g->routes = kore_calloc(nroutes, sizeof(*g->routes));
+		}
+		g->routes[g->n++] = r;
+	}
+}
+
 static const struct api_route *
 api_match(struct http_request *req, struct api_req *ar, int *path_known)
 {
 	const struct api_route	*r;
+	struct api_group	*g;
+	const char		*key;
+	size_t			i, len;
 
 	*path_known = 0;
-	for (r = api_routes; r->pattern != NULL; r++) {
+	if (api_groups == NULL)
+		api_groups_build();
+	if ((len = api_group_key(req->path, &key)) == 0 ||
+	    (g = api_group_find(key, len)) == NULL)
+		return (NULL);
+	for (i = 0; i < g->n; i++) {
+		r = g->routes[i];
 		if (!route_match(r->pattern, req->path, ar->params,
 		    &ar->nparams))
 			continue;
