@@ -44,7 +44,9 @@ admin_user_patch(struct http_request *req, struct api_req *ar)
 		return (KORE_RESULT_OK);
 	if (!body_string(req, ar->body, "role", 0, 1, 16, &role))
 		return (KORE_RESULT_OK);
-	if (role != NULL && session_role_value(role) == ROLE_NONE) {
+	/* An account always has a role: null is no way to leave it alone. */
+	if ((role == NULL && json_object_get(ar->body, "role") != NULL) ||
+	    (role != NULL && session_role_value(role) == ROLE_NONE)) {
 		reply_field_error(req, "role",
 		    "Use one of learner, instructor, admin.");
 		return (KORE_RESULT_OK);

@@ -750,6 +750,11 @@ def test_admin_lists_searches_and_changes_roles_with_audit(db, admin):
     # Roles take effect through the database at once.
     assert admin.patch(f"/api/v1/admin/users/{target.user_id}",
                        json={"role": "emperor"}).status_code == 422
+    # null is no role either, and changes nothing.
+    r = admin.patch(f"/api/v1/admin/users/{target.user_id}", json={"role": None})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "role"
+    assert query(db, "SELECT role::text FROM users WHERE id = %s", target.user_id) == \
+        [("instructor",)]
     assert admin.patch(f"/api/v1/admin/users/{uuid.uuid4()}",
                        json={"role": "learner"}).status_code == 404
     assert admin.patch("/api/v1/admin/users/not-a-uuid",
