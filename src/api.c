@@ -374,3 +374,31 @@ api_match(struct http_request *req, struct api_req *ar, int *path_known)
 	}
 	return (NULL);
 }
+
+/* The routes' count, index and pattern, for the metrics (metrics_serve.c). */
+int
+api_route_count(void)
+{
+	return ((int)(sizeof(api_routes) / sizeof(api_routes[0])) - 1);
+}
+
+/* The route's place in the table, or -1 for a route of its own (/readyz). */
+int
+api_route_index(const struct api_route *r)
+{
+	int	i;
+
+	for (i = 0; api_routes[i].pattern != NULL; i++) {
+		if (&api_routes[i] == r)
+			return (i);
+	}
+	return (-1);
+}
+
+const char *
+api_route_pattern(int i)
+{
+	if (i < 0 || i >= api_route_count())
+		return ("");
+	return (api_routes[i].pattern);
+}

@@ -13,6 +13,8 @@
  *   SG_TRUST_PROXY    1 when a reverse proxy in front sets X-Forwarded-For;
  *                     its last address is then the client's (throttling)
  *   SG_JOBS_*         the job runner's settings (jobs.c, docs/jobs.md)
+ *   SG_METRICS_TOKEN  a bearer token that opens GET /metrics to callers
+ *                     beyond the loopback interface (metrics_serve.c)
  */
 
 #include <sys/types.h>
@@ -103,6 +105,8 @@ kore_parent_configure(int argc, char **argv)
 		fatal("could not map the public cache's shared counter");
 	if (!verifycache_shared_init())
 		fatal("could not map the verification cache's shared table");
+	if (!metrics_shared_init())
+		fatal("could not map the metrics' shared counters");
 	parent_signals_install();
 }
 
@@ -178,4 +182,5 @@ app_init(int state)
 
 	jobs_configure();
 	jobs_start();
+	metrics_worker_start();
 }

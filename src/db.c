@@ -26,11 +26,13 @@
 #include <libpq-fe.h>
 
 #include "platform.h"
+#include "metrics.h"
 
 #define DB_RESET_BACKOFF_MS	500
 
 static int	db_send(struct http_request *, struct api_req *);
 static int	db_fail(struct http_request *, struct api_req *);
+static int	db_error_kind(const char *);
 static void	db_reset(PGconn *);
 static char	*db_conninfo(const char *);
 
@@ -111,6 +113,7 @@ db_call(struct http_request *req, struct api_req *ar, const char *query,
 		copies[i] = params[i] ? kore_strdup(params[i]) : NULL;
 	db_release(ar);
 
+	ar->db_sent_us = 0;
 	ar->query = query;
 	ar->nqparams = nparams;
 	for (i = 0; i < nparams; i++)
@@ -179,6 +182,7 @@ db_send(struct http_request *req, struct api_req *ar)
 		formats[i] = 0;
 	}
 
+	ar->db_sent_us = metrics_now_us();
 	if (!kore_pgsql_query_param_fields(&ar->sql, ar->query, ar->binary,
 	    ar->nqparams, (const char **)ar->qparams, lengths, formats))
 		return (db_fail(req, ar));
@@ -210,6 +214,7 @@ db_progress(struct http_request *req, struct api_req *ar)
 		case KORE_PGSQL_STATE_ERROR:
 			return (db_fail(req, ar));
 		case KORE_PGSQL_STATE_COMPLETE:
+			metrics_db_done(metrics_now_us() - ar->db_sent_us, -1);
 			kore_pgsql_cleanup(&ar->sql);
 			ar->sql_active = 0;
 			next = ar->next;
@@ -222,7 +227,11 @@ db_progress(struct http_request *req, struct api_req *ar)
 	}
 }
 
-/* Answers a failed statement with the envelope its SQLSTATE asks for. */
+/*
+ * Answers a failed statement with the envelope its SQLSTATE asks for, and
+ * counts it for the metrics: a refusal (class SG) is an answer, the rest
+ * are errors of a kind.
+ */
 static int
 db_fail(struct http_request *req, struct api_req *ar)
 {
@@ -232,6 +241,8 @@ db_fail(struct http_request *req, struct api_req *ar)
 
 	res = ar->sql.result;
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	metrics_db_done(ar->db_sent_us ? metrics_now_us() - ar->db_sent_us : 0,
+	    db_error_kind(state));
 
 	if (state != NULL && !strncmp(state, "SG", 2)) {
 		status = atoi(state + 2);
@@ -251,8 +262,7 @@ db_fail(struct http_request *req, struct api_req *ar)
 		 * statement back: nothing was written, so sending the
 		 * request again is safe (progress beats are idempotent too).
 		 */
-		kore_log(LOG_NOTICE, "req=%s transaction conflict %s",
-		    ar->request_id, state);
+		log_request_error(ar, "transaction conflict %s", state);
 		reply_error(req, 503, "try_again", "The request met a "
 		    "conflicting change and was not applied; send it again.",
 		    NULL);
@@ -264,15 +274,14 @@ db_fail(struct http_request *req, struct api_req *ar)
 		    "A value in the request is not valid.", NULL);
 	} else if (state == NULL || !strncmp(state, "08", 2) ||
 	    !strncmp(state, "57P", 3)) {
-		kore_log(LOG_WARNING, "req=%s database unavailable",
-		    ar->request_id);
+		log_request_error(ar, "database unavailable");
 		reply_error(req, 503, "database_unavailable",
 		    "The database is not answering; try again shortly.", NULL);
 	} else {
 		/* SQLSTATE and the function stack: no values, no data. */
 		where = PQresultErrorField(res, PG_DIAG_CONTEXT);
-		kore_log(LOG_ERR, "req=%s sql error %s in %.200s",
-		    ar->request_id, state, where ? where : "statement");
+		log_request_error(ar, "sql error %s in %.200s", state,
+		    where ? where : "statement");
 		reply_error(req, 500, "internal_error",
 		    "Something went wrong on our side; it has been logged.",
 		    NULL);
@@ -281,6 +290,23 @@ db_fail(struct http_request *req, struct api_req *ar)
 	db_heal(&ar->sql);
 	db_release(ar);
 	return (KORE_RESULT_OK);
+}
+
+/* The metrics' kind of a failed statement's SQLSTATE; -1 for a refusal. */
+static int
+db_error_kind(const char *state)
+{
+	if (state == NULL || !strncmp(state, "08", 2) ||
+	    !strncmp(state, "57P", 3))
+		return (METRICS_DB_UNAVAILABLE);
+	if (!strncmp(state, "SG", 2))
+		return (-1);
+	if (!strcmp(state, "40P01") || !strcmp(state, "40001") ||
+	    !strcmp(state, "23505"))
+		return (METRICS_DB_CONFLICT);
+	if (!strncmp(state, "22", 2))
+		return (METRICS_DB_INPUT);
+	return (METRICS_DB_INTERNAL);
 }
 
 /*

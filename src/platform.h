@@ -76,6 +76,8 @@ struct api_route {
 
 struct api_req {
 	u_int64_t		started;
+	u_int64_t		started_us;	/* monotonic, for the metrics */
+	u_int64_t		db_sent_us;	/* the statement in flight */
 	char			request_id[REQUEST_ID_LEN + 1];
 	const struct api_route	*route;
 	char			params[API_MAX_PARAMS][API_PARAM_LEN];
@@ -199,5 +201,23 @@ int		api_task(struct http_request *, struct api_req *,
 		    int (*)(struct kore_task *), api_step);
 int		api_task_result(struct api_req *);
 struct api_req	*api_task_owner(struct kore_task *);
+int		api_route_count(void);
+int		api_route_index(const struct api_route *);
+const char	*api_route_pattern(int);
+
+/* metrics_serve.c: counters shared by the workers, GET /metrics. */
+int		metrics_shared_init(void);
+void		metrics_worker_start(void);
+u_int64_t	metrics_now_us(void);
+const char	*metrics_route_of(struct http_request *, struct api_req *,
+		    int *);
+const char	*metrics_method_name(int);
+void		metrics_request_done(struct http_request *, int, int,
+		    u_int64_t);
+void		metrics_db_done(u_int64_t, int);
+
+/* http_util.c: an error about a request, as one JSON log line. */
+void		log_request_error(struct api_req *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 #endif
