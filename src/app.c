@@ -13,6 +13,8 @@
  *   SG_TRUST_PROXY    1 when a reverse proxy in front sets X-Forwarded-For;
  *                     its last address is then the client's (throttling)
  *   SG_JOBS_*         the job runner's settings (jobs.c, docs/jobs.md)
+ *   SG_LISTEN_DATABASE_URL  the job runner's LISTEN connection, when
+ *                     DATABASE_URL goes through a transaction pooler
  *   SG_METRICS_TOKEN  a bearer token that opens GET /metrics to callers
  *                     beyond the loopback interface (metrics_serve.c)
  */

@@ -93,8 +93,15 @@ jobs_listen_open(void)
 		return;
 	listener.retry_at = now + JOBS_LISTEN_RETRY_MS;
 
-	/* The URL is expanded; the keys after it override its own. */
-	values[0] = getenv("DATABASE_URL");
+	/*
+	 * The URL is expanded; the keys after it override its own. Behind
+	 * PgBouncer in transaction mode a LISTEN is lost with its
+	 * transaction: SG_LISTEN_DATABASE_URL then names the server itself
+	 * (docs/deploy.md#pgbouncer).
+	 */
+	if ((values[0] = getenv("SG_LISTEN_DATABASE_URL")) == NULL ||
+	    *values[0] == '\0')
+		values[0] = getenv("DATABASE_URL");
 	values[1] = "2";
 	values[2] = "safeguard-jobs";
 	values[3] = NULL;
