@@ -58,20 +58,36 @@ out_add(struct out *o, const char *fmt, ...)
 	o->off += (size_t)n;
 }
 
-/* A JSON string; control characters escaped, the rest as it is. */
+/*
+ * A JSON string; control characters escaped, the rest as it is. Runs of
+ * plain characters are copied whole: this runs for every request.
+ */
 static void
 out_str(struct out *o, const char *s)
 {
 	const unsigned char	*p;
+	size_t			run;
 
 	out_add(o, "\"");
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			out_add(o, "\\%c", *p);
-		else if (*p < 0x20)
-			out_add(o, "\\u%04x", *p);
-		else
-			out_add(o, "%c", *p);
+	for (p = (const unsigned char *)s; *p != '\0' && !o->full; p += run) {
+		for (run = 0; p[run] >= 0x20 && p[run] != '"' &&
+		    p[run] != '\\'; run++)
+			;
+		if (run == 0) {
+			if (*p == '"' || *p == '\\')
+				out_add(o, "\\%c", *p);
+			else
+				out_add(o, "\\u%04x", *p);
+			run = 1;
+			continue;
+		}
+		if (run >= o->len - o->off) {
+			o->full = 1;
+			return;
+		}
+		memcpy(o->buf + o->off, p, run);
+		o->off += run;
+		o->buf[o->off] = '\0';
 	}
 	out_add(o, "\"");
 }
