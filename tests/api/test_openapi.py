@@ -29,7 +29,9 @@ ROLES = {
     "AUTH_ADMIN": "admin",
 }
 # Outside the table (conf/routes.conf), documented all the same.
-HEALTH_ROUTES = {("get", "/healthz"), ("get", "/readyz"), ("get", "/.well-known/jwks.json")}
+# Kore routes of their own (conf/routes.conf) that the document names.
+HEALTH_ROUTES = {("get", "/healthz"), ("get", "/readyz"), ("get", "/.well-known/jwks.json"),
+                 ("get", "/metrics")}
 
 
 def route_table(source):
