@@ -374,7 +374,22 @@ def test_enrollment_and_certificate_mails_only_for_verified(db, instructor):
     assert f"/courses/{slug}" in part(msg, "plain")
 
 
-def register_ok():
+def test_certificate_mail_with_its_link_only_for_verified(db, instructor):
+    from test_certificates import complete
+    slug = courses.published_course(instructor, courses.no_quiz_files())
+    unverified = Client(register_ok())
+    verified = Client(register_ok(language="es"))
+    query(db, "UPDATE users SET email_verified_at = now() WHERE id = %s", verified.user_id)
+    codes = {c.user_id: complete(db, c, slug)[1] for c in (unverified, verified)}
+    assert query(db, "SELECT count(*) FROM mail_outbox WHERE kind = 'certificate_issued' "
+                 "AND user_id = %s", unverified.user_id) == [(0,)]
+    msg = eml(db, verified.user_id, "certificate_issued")
+    assert str(msg["Subject"]).startswith("Tu certificado: ")
+    assert f"{url('')}/verify/{codes[verified.user_id]}" in part(msg, "plain")
+    assert f'href="{url("")}/verify/{codes[verified.user_id]}"' in part(msg, "html")
+
+
+def register_ok(**extra):
     addr = unique_email("learner")
-    assert register(email=addr).status_code == 201
+    assert register(email=addr, **extra).status_code == 201
     return addr
