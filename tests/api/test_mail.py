@@ -330,6 +330,12 @@ def test_without_smtp_mail_is_an_eml_file(db):
     token_of(msg, url(""), "verify-email")
     wait_for(lambda: query(db, "SELECT state, secret FROM mail_outbox WHERE user_id = %s",
                            r.json()["id"]) == [("sent", None)], "the mail recorded sent")
+    export = Client(addr).get("/api/v1/me/export")
+    assert export.status_code == 200
+    [mail] = export.json()["mails"]
+    assert mail["kind"] == "verify_email" and mail["state"] == "sent"
+    assert mail["to"] == addr and mail["subject"] == "Confirm your email address"
+    assert "#token=" not in export.text and "body" not in mail
 
 
 def test_resend_verification_throttled_then_409(db):
