@@ -134,7 +134,7 @@ def mail_server(sink):
         os.makedirs(OUT, exist_ok=True)
         with open(os.path.join(OUT, f"mail-{SERVER_PORT}.log"), "a") as log:
             proc = start_server(SERVER_PORT, log, "mail", DATABASE_URL=dsn,
-                                SMTP_URL=f"smtp://127.0.0.1:{SINK_PORT}",
+                                SMTP_URL=f"smtp://localhost:{SINK_PORT}",
                                 SG_MAIL_FROM="Safeguard Learn <no-reply@safeguard.test>")
             try:
                 yield MailServer(f"http://127.0.0.1:{SERVER_PORT}", dsn)
