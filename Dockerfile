@@ -43,7 +43,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 # What app.so, sgctl and kore link (ldd), the fonts of the certificates
 # (fontconfig falls back to the Noto font of each script), the PostgreSQL
-# client (scripts/migrate, pg_isready), openssl (scripts/keys makes the
+# client (scripts/migrate, pg_isready), libcurl (mail), openssl (scripts/keys makes the
 # Open Badges key pair) and curl (the health check).
 RUN apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends \
@@ -51,7 +51,7 @@ RUN apt-get update -qq \
         zlib1g libssl3 libxml2 libunistring2 libqrencode4 \
         libpango-1.0-0 libpangocairo-1.0-0 libcairo2 \
         fonts-noto-core fonts-dejavu-core \
-        postgresql-client-15 openssl curl ca-certificates \
+        libcurl4 postgresql-client-15 openssl curl ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /srv/safeguard
