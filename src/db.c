@@ -183,8 +183,8 @@ db_send(struct http_request *req, struct api_req *ar)
 	}
 
 	ar->db_sent_us = metrics_now_us();
-	if (!kore_pgsql_query_param_fields(&ar->sql, ar->query, ar->binary,
-	    ar->nqparams, (const char **)ar->qparams, lengths, formats))
+	/* Prepared once a connection, then executed by name (db_prepare.c). */
+	if (!db_prep_send(req, ar, lengths, formats))
 		return (db_fail(req, ar));
 
 	return (KORE_RESULT_RETRY);
@@ -198,6 +198,8 @@ db_progress(struct http_request *req, struct api_req *ar)
 
 	if (ar->sql_queued)
 		return (db_send(req, ar));
+	if (ar->preparing)
+		return (db_prep_step(req, ar, db_fail));
 
 	for (;;) {
 		switch (ar->sql.state) {
@@ -422,6 +424,7 @@ db_release(struct api_req *ar)
 		ar->sql_active = 0;
 	}
 	ar->sql_queued = 0;
+	ar->preparing = 0;
 	if (ar->result != NULL) {
 		PQclear(ar->result);
 		ar->result = NULL;

@@ -90,6 +90,8 @@ struct api_req {
 	struct kore_pgsql	sql;
 	int			sql_active;
 	int			sql_queued;
+	int			preparing;	/* db_prepare.c: step one */
+	u_int64_t		prep_id;	/* the statement's name */
 	const char		*query;
 	char			*qparams[DB_MAX_PARAMS];
 	char			*json_param;	/* db_json_param's text */
@@ -189,6 +191,10 @@ int		db_rows(struct api_req *);
 void		db_release(struct api_req *);
 /* Also for statements outside a request (jobs.c). */
 void		db_revive_idle(struct kore_pgsql *);
+int		db_prep_send(struct http_request *, struct api_req *,
+		    const int *, const int *);
+int		db_prep_step(struct http_request *, struct api_req *,
+		    int (*)(struct http_request *, struct api_req *));
 void		db_heal(struct kore_pgsql *);
 
 /* api.c: the route table and its dispatcher. */

@@ -1,5 +1,6 @@
 """Foundation: health, readiness through a database restart, the error
 envelope, request ids, body limits."""
+import concurrent.futures
 import os
 import http.client
 import json
@@ -236,3 +237,39 @@ def test_readyz_follows_the_database_down_and_back_up():
     assert workers_answering_ready(len(workers), left) == set(range(1, len(workers) + 1))
     # ...in the same processes: Kore was not restarted, no worker respawned.
     assert server_processes() == (parent, workers)
+
+
+@pytest.mark.skipif(not EMBEDDED, reason="needs the private cluster, which the suite can stop")
+def test_prepared_statements_are_prepared_again_after_a_database_restart(learner):
+    """Statements are prepared once a connection (src/db_prepare.c) and
+    live in the server's session: a connection reset after a restart has
+    none, and must not be sent EXECUTE of a name it forgot (which fails
+    with 26000, answered 500)."""
+    # Enough requests, several at once, to prepare on many pooled connections.
+    auth = {"Authorization": "Bearer " + learner.token}
+
+    def burst(n):
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            return list(pool.map(lambda _: requests.get(
+                url("/api/v1/me/enrollments"), headers=auth, timeout=10), range(n)))
+    assert {r.status_code for r in burst(64)} == {200}
+    subprocess.run([os.path.join(ROOT, "scripts/db"), "stop"], check=True,
+                   capture_output=True)
+    try:
+        assert wait_for_status("/readyz", 503, 2.0) is not None
+    finally:
+        subprocess.run([os.path.join(ROOT, "scripts/db"), "start", "safeguard_test"],
+                       check=True, capture_output=True,
+                       env=dict(os.environ, PGPORT="5433", PGHOST="/nonexistent"))
+    assert wait_for_status("/readyz", 200, 5.0) is not None
+    # Connections come back one by one as they are taken (503 until then);
+    # once they have, every answer is 200 and none is a 500.
+    deadline = time.monotonic() + 10
+    while True:
+        codes = [r.status_code for r in burst(64)]
+        assert 500 not in codes, codes
+        if set(codes) == {200} or time.monotonic() > deadline:
+            break
+    assert set(codes) == {200}, codes
+    body = learner.get("/api/v1/me/enrollments").json()
+    assert body == {"enrollments": []}

@@ -31,7 +31,8 @@ BENCH_SIGNED_IN=${BENCH_SIGNED_IN:-256}
 # Of those, the first BENCH_QUIZ_SAVERS hold an open attempt the quiz-save
 # scenario saves answers to; the others start and submit attempts
 # (quiz-cycle), so that neither scenario closes the other's attempts.
-BENCH_QUIZ_SAVERS=${BENCH_QUIZ_SAVERS:-$((BENCH_SIGNED_IN / 4))}
+# At most 64: each starts an attempt over HTTP before the runs.
+BENCH_QUIZ_SAVERS=${BENCH_QUIZ_SAVERS:-$((BENCH_SIGNED_IN / 4 < 64 ? BENCH_SIGNED_IN / 4 : 64))}
 BENCH_PASSWORD=${BENCH_PASSWORD:-bench passphrase for load tests}
 
 # Load.
@@ -256,21 +257,21 @@ fixture_make() {
 	url=$(bench_url)
 	stride=$((BENCH_LEARNERS / BENCH_SIGNED_IN))
 	[ "$stride" -ge 1 ] || die "BENCH_SIGNED_IN exceeds BENCH_LEARNERS"
-	log "signing in $BENCH_SIGNED_IN learners over HTTP (argon2id each)"
 	: >"$OUT/tokens.txt"
-	k=0
-	while [ $k -lt "$BENCH_SIGNED_IN" ]; do
-		echo $((1 + k * stride))
-		k=$((k + 1))
-	done | BASE=$BENCH_BASE PASSWORD=$BENCH_PASSWORD xargs -P 8 -n 1 sh -c '
-		body=$(printf "{\"email\":\"learner%s@bench.example\",\"password\":\"%s\"}" "$1" "$PASSWORD")
-		tok=$(curl -s --max-time 60 -X POST -H "content-type: application/json" \
-		    --data "$body" "$BASE/api/v1/auth/login" |
-		    sed -n "s/.*\"access_token\":\"\([^\"]*\)\".*/\1/p")
-		[ -n "$tok" ] && echo "$1 $tok"' _ >>"$OUT/tokens.txt"
+	if [ "${BENCH_MINT_TOKENS:-0}" = 1 ]; then
+		# Growth runs: more learners than argon2id sign-ins allow,
+		# tokens minted with the server's key for their live sessions.
+		log "minting access tokens for $BENCH_SIGNED_IN learners (BENCH_MINT_TOKENS=1)"
+		python3 tests/bench/tools/mint_tokens.py "$VAR/keys/jwt" \
+		    "$BENCH_SIGNED_IN" "$stride" >"$OUT/tokens.txt" ||
+			die "minting tokens failed"
+	else
+		fixture_sign_in
+	fi
 	got=$(wc -l <"$OUT/tokens.txt")
 	[ "$got" -eq "$BENCH_SIGNED_IN" ] ||
 		die "only $got of $BENCH_SIGNED_IN learners could sign in"
+	sort -n "$OUT/tokens.txt" -o "$OUT/tokens.txt"
 	quiz_attempts_make "$url"
 
 	{
@@ -287,9 +288,10 @@ fixture_make() {
 		    ORDER BY substr(slug, 14)::int" |
 			sed 's/"/\\"/g; s/.*/    "&",/'
 		echo "  },"
-		echo "  signed_in = {"
-		sort -n "$OUT/tokens.txt" | awk '{ printf "    { n = %s, token = \"%s\" },\n", $1, $2 }'
-		echo "  },"
+		echo "  -- \"n token\" a line, sorted by n: common.lua reads it into"
+		echo "  -- signed_in (a table literal of 100,000 tokens is too large"
+		echo "  -- for LuaJIT)."
+		echo "  tokens_file = \"$OUT/tokens.txt\","
 		echo "  quiz_savers = $BENCH_QUIZ_SAVERS,"
 		echo "  quiz_save = {"
 		awk -F '|' '{ printf "    { n = %s, attempt = \"%s\", qid = \"%s\", choice = \"%s\" },\n", $1, $2, $3, $4 }' \
@@ -297,6 +299,22 @@ fixture_make() {
 		echo "  },"
 		echo "}"
 	} >"$OUT/fixture.lua"
+}
+
+# fixture_sign_in: BENCH_SIGNED_IN learners sign in over HTTP (argon2id
+# each), "n token" a line in tokens.txt.
+fixture_sign_in() {
+	log "signing in $BENCH_SIGNED_IN learners over HTTP (argon2id each)"
+	k=0
+	while [ $k -lt "$BENCH_SIGNED_IN" ]; do
+		echo $((1 + k * stride))
+		k=$((k + 1))
+	done | BASE=$BENCH_BASE PASSWORD=$BENCH_PASSWORD xargs -P 8 -n 1 sh -c '
+		body=$(printf "{\"email\":\"learner%s@bench.example\",\"password\":\"%s\"}" "$1" "$PASSWORD")
+		tok=$(curl -s --max-time 60 -X POST -H "content-type: application/json" \
+		    --data "$body" "$BASE/api/v1/auth/login" |
+		    sed -n "s/.*\"access_token\":\"\([^\"]*\)\".*/\1/p")
+		[ -n "$tok" ] && echo "$1 $tok"' _ >>"$OUT/tokens.txt"
 }
 
 # quiz_attempts_make URL: the quiz-save learners (the first

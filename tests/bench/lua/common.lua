@@ -20,6 +20,17 @@ BENCH_COMMON = M
 M.fx = dofile(os.getenv("BENCH_FIXTURE") or "out/bench/fixture.lua")
 
 local fx = M.fx
+
+-- The signed-in learners' tokens, "n token" a line (scripts/bench).
+if fx.signed_in == nil then
+	fx.signed_in = {}
+	for line in io.lines(fx.tokens_file) do
+		local n, token = line:match("^(%d+) (%S+)$")
+		if n ~= nil then
+			fx.signed_in[#fx.signed_in + 1] = { n = tonumber(n), token = token }
+		end
+	end
+end
 local lessons_per_course = fx.modules * fx.lessons
 
 -- Ids of tests/bench/data.sql: kind, number -> uuid.
