@@ -34,6 +34,14 @@ static const struct api_route	api_routes[] = {
 	{ POST,	"/api/v1/me/erase",		AUTH_LEARNER,	me_erase },
 	{ GET,	"/api/v1/me/export",		AUTH_LEARNER,	me_export },
 
+	/* Account mails: mail_account.c */
+	{ POST,	"/api/v1/auth/password-reset",	AUTH_PUBLIC,	auth_password_reset },
+	{ POST,	"/api/v1/auth/password-reset/confirm", AUTH_PUBLIC,
+	    auth_password_reset_confirm },
+	{ POST,	"/api/v1/auth/verify-email",	AUTH_PUBLIC,	auth_verify_email },
+	{ POST,	"/api/v1/me/verification-email", AUTH_LEARNER,
+	    me_verification_email },
+
 	/* Catalog and outlines: courses.c; media: media.c */
 	{ GET,	"/api/v1/courses",		AUTH_PUBLIC,	catalog_list },
 	{ GET,	"/api/v1/courses/:slug",	AUTH_PUBLIC,	course_get },

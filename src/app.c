@@ -28,6 +28,7 @@
 
 #include "platform.h"
 #include "jobs.h"
+#include "mail.h"
 #include "password.h"
 #include "assets.h"
 #include "cert_issue.h"
@@ -176,6 +177,8 @@ app_init(int state)
 	/* One limit for uploads, here rather than in every conf (platform.h). */
 	http_body_max = HTTP_BODY_MAX;
 
+	/* SMTP_URL and the other mail settings (mail_send.c). */
+	mail_init();
 	jobs_configure();
 	jobs_start();
 }

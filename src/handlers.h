@@ -25,6 +25,12 @@ int	me_password(struct http_request *, struct api_req *);
 int	me_export(struct http_request *, struct api_req *);
 int	me_erase(struct http_request *, struct api_req *);
 
+/* mail_account.c */
+int	auth_password_reset(struct http_request *, struct api_req *);
+int	auth_password_reset_confirm(struct http_request *, struct api_req *);
+int	auth_verify_email(struct http_request *, struct api_req *);
+int	me_verification_email(struct http_request *, struct api_req *);
+
 /* admin.c */
 int	admin_users_list(struct http_request *, struct api_req *);
 int	admin_user_patch(struct http_request *, struct api_req *);

@@ -47,6 +47,7 @@
 static const struct job_kind	jobs_kinds[] = {
 	{ "certificate_issue",	certificate_issue_job,	0 },
 	{ "quiz_deadline",	quiz_deadline_job,	0 },
+	{ "mail_send",		mail_send_job,		0 },
 	{ "test_record",	jobs_test_record,	0 },
 	{ "test_fail",		jobs_test_fail,		0 },
 	{ "test_long",		jobs_test_long,		0 },

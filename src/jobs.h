@@ -102,6 +102,8 @@ void		jobs_notified(void);
 int		certificate_issue_job(struct job *);
 /* quiz_attempts.c */
 int		quiz_deadline_job(struct job *);
+/* mail_send.c */
+int		mail_send_job(struct job *);
 
 /* jobs_testkinds.c: kinds only the test suite enables (SG_TEST_JOBS). */
 int		jobs_test_record(struct job *);

@@ -9,12 +9,15 @@
 -- auth, content and learning schemas hold tables, so their functions are
 -- only replaced: dropping one there is a line in a new sql/schema/ file.
 
--- Throttling policy: 5 for an account ('acct:'), 20 for a client address
--- signing in ('addr:'), registering ('reg:') or asking for unknown
--- certificate codes ('verify:', api.verify), in 15 minutes.
+-- Throttling policy: 5 for an account ('acct:') and for the password
+-- reset mails of an address ('reset:'), 3 verification mails asked for by
+-- an account ('mailv:'), 20 for a client address signing in ('addr:'),
+-- registering ('reg:') or asking for unknown certificate codes ('verify:',
+-- api.verify), in 15 minutes.
 CREATE OR REPLACE FUNCTION auth.throttle_limit(p_key text)
 RETURNS int LANGUAGE sql IMMUTABLE AS $$
-	SELECT CASE WHEN p_key LIKE 'acct:%' THEN 5 ELSE 20 END;
+	SELECT CASE WHEN p_key LIKE 'acct:%' OR p_key LIKE 'reset:%' THEN 5
+	    WHEN p_key LIKE 'mailv:%' THEN 3 ELSE 20 END;
 $$;
 
 CREATE OR REPLACE FUNCTION auth.throttle_window()
@@ -103,7 +106,8 @@ RETURNS json LANGUAGE sql STABLE AS $$
 	    'id', u.id, 'email', u.email, 'display_name', u.display_name,
 	    'country', u.country, 'profession', u.profession,
 	    'organisation', u.organisation, 'language', u.language,
-	    'role', u.role, 'created_at', u.created_at);
+	    'role', u.role, 'created_at', u.created_at,
+	    'email_verified', u.email_verified_at IS NOT NULL);
 $$;
 
 -- A new session with its first refresh token, for a signed-in user.
@@ -257,6 +261,8 @@ BEGIN
 		PERFORM auth.throttle_fail(p_reg_key);
 		RETURN api.email_taken();
 	END IF;
+	-- The address is verified by the link this mail carries.
+	PERFORM mail.verification(u);
 	RETURN api.ok(auth.user_json(u), 201);
 END;
 $$;

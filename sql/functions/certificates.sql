@@ -43,6 +43,7 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
 	e	enrollments;
+	v_new	uuid;
 BEGIN
 	SELECT * INTO e FROM enrollments x WHERE x.id = p_enrollment;
 	IF NOT FOUND OR e.completed_at IS NULL THEN
@@ -56,7 +57,12 @@ BEGIN
 	    now() + make_interval(months => c.certificate_valid_months)
 	FROM users u, courses c
 	WHERE u.id = e.user_id AND u.erased_at IS NULL AND c.id = e.course_id
-	ON CONFLICT (enrollment_id, completed_at) DO NOTHING;
+	ON CONFLICT (enrollment_id, completed_at) DO NOTHING
+	RETURNING x.id INTO v_new;
+	-- The mail is written with the certificate, once (docs/mail.md).
+	IF v_new IS NOT NULL THEN
+		PERFORM mail.certificate(v_new);
+	END IF;
 	RETURN QUERY SELECT x.id, x.code, x.pdf IS NOT NULL FROM certificates x
 	WHERE x.enrollment_id = e.id AND x.completed_at = e.completed_at;
 END;

@@ -234,6 +234,7 @@ BEGIN
 	    course_version = CASE WHEN x.completed_at IS NULL
 		THEN EXCLUDED.course_version ELSE x.course_version END
 	RETURNING * INTO e;
+	PERFORM mail.enrollment(e.id);
 	RETURN QUERY SELECT 'enrolled', e;
 END;
 $$;
