@@ -93,6 +93,11 @@ $(CERTPDF): scripts/certpdf.c src/cert_pdf.c src/cert_pdf.h
 run: deps
 	@$(MAKE) --no-print-directory seed keys build/dev/app.so
 	@echo "run: serving http://127.0.0.1:8888 (Ctrl-C stops)"
+	@if [ -n "$${SMTP_URL:-}" ]; then \
+		echo "run: mail goes to the SMTP server of SMTP_URL"; \
+	else \
+		echo "run: no SMTP_URL: mail is written to $${SG_MAIL_DIR:-var/mail}/<id>.eml (docs/mail.md)"; \
+	fi
 	@$(DEV_DB) exec kore -f -n -r -c conf/dev.conf
 
 test: deps-all
