@@ -4,8 +4,8 @@
 // sends the link again. Certificates go to verified addresses only.
 
 import {
-	h, add, t, api, getJSON, setUser, currentUser, ApiError, errorText,
-	linkToken, retryButton,
+	h, add, t, api, getJSON, setUser, loadSession,
+	maybeSignedIn, ApiError, errorText, linkToken, retryButton,
 } from './lib.js';
 
 // A token is good once: the answer for each is kept for the page's life,
@@ -37,10 +37,13 @@ export async function render(root, ctx) {
 			failure = e;
 		}
 	}
+	// The page needs no account, so the router did not wait for the
+	// session: what follows depends on it.
+	const user = maybeSignedIn() ? await loadSession() : null;
 	if (!ctx.current())
 		return;
 	if (token && !failure) {
-		await verified(root, ctx);
+		await verified(root, ctx, user);
 		return;
 	}
 	if (failure && !(failure instanceof ApiError &&
@@ -52,7 +55,6 @@ export async function render(root, ctx) {
 		return;
 	}
 	ctx.setTitle(t('verifyEmail.badTitle'));
-	const user = currentUser();
 	add(root, h('h1', null, t('verifyEmail.badTitle')),
 		h('p', null, t('verifyEmail.badBody')));
 	if (user && user.email_verified === false)
@@ -65,10 +67,11 @@ export async function render(root, ctx) {
 			h('a', { href: '/signin?next=%2Flearning' }, t('nav.signin'))));
 }
 
-async function verified(root, ctx) {
-	// The header and My learning read the account from the session: ask
-	// for it again, so the banner is gone at once.
-	if (currentUser()) {
+async function verified(root, ctx, user) {
+	// The header and My learning read the account from the session, which
+	// may have been asked for before the address was verified: ask again,
+	// so the banner is gone at once.
+	if (user) {
 		try {
 			setUser(await getJSON('/api/v1/me'));
 		} catch {
@@ -80,7 +83,7 @@ async function verified(root, ctx) {
 	ctx.setTitle(t('verifyEmail.doneTitle'));
 	add(root, h('h1', null, t('verifyEmail.doneTitle')),
 		h('p', null, t('verifyEmail.doneBody')),
-		h('p', null, currentUser() ?
+		h('p', null, user ?
 			h('a', { class: 'button', href: '/learning' },
 				t('verifyEmail.toLearning')) :
 			h('a', { class: 'button', href: '/signin?next=%2Flearning' },
