@@ -441,7 +441,8 @@ $$;
 -- Everything the platform holds about the caller, as one document: the
 -- account, its sessions (no token hashes), the audit entries it made or
 -- that are about it, its enrollments, lesson progress, the progress beats
--- kept for replays, quiz passes, and the courses it teaches.
+-- kept for replays, quiz passes, the mails sent to it (never a body: they
+-- carried tokens), and the courses it teaches.
 CREATE OR REPLACE FUNCTION api.me_export(p_uid uuid, p_sid uuid)
 RETURNS api.reply
 LANGUAGE plpgsql STABLE AS $$
@@ -499,6 +500,11 @@ BEGIN
 	    'certificates', (SELECT coalesce(json_agg(certificates.json(x)
 		ORDER BY x.issued_at), '[]') FROM certificates x
 		WHERE x.user_id = u.id),
+	    'mails', (SELECT coalesce(json_agg(json_build_object(
+		'kind', m.kind, 'to', m.to_address, 'subject', m.subject,
+		'state', m.state, 'created_at', m.created_at,
+		'sent_at', m.sent_at) ORDER BY m.id), '[]')
+		FROM mail_outbox m WHERE m.user_id = u.id),
 	    'quiz_passes', (SELECT coalesce(json_agg(json_build_object(
 		'course', c.slug, 'quiz', q.key, 'title', q.title,
 		'passed_at', qp.passed_at) ORDER BY qp.passed_at), '[]')

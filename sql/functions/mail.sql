@@ -252,10 +252,10 @@ BEGIN
 			'". Start or carry on here:'],
 		    '{{origin}}/courses/' || c.slug, mail.plain(c.title), NULL);
 	END IF;
+	-- No dedupe key: each enrollment (a return after leaving too) is
+	-- an event of its own, written once by its transaction.
 	RETURN mail.queue('enrollment_confirmed', u.id, u.email, v_lang, v_subj,
-	    b.body_text, b.body_html, NULL,
-	    'enrollment_confirmed:' || p_enrollment || ':' ||
-	    extract(epoch FROM clock_timestamp()));
+	    b.body_text, b.body_html);
 END;
 $$;
 

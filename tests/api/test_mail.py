@@ -134,7 +134,7 @@ def mail_server(sink):
         os.makedirs(OUT, exist_ok=True)
         with open(os.path.join(OUT, f"mail-{SERVER_PORT}.log"), "a") as log:
             proc = start_server(SERVER_PORT, log, "mail", DATABASE_URL=dsn,
-                                SMTP_URL=f"smtp://127.0.0.1:{SINK_PORT}",
+                                SMTP_URL=f"smtp://localhost:{SINK_PORT}",
                                 SG_MAIL_FROM="Safeguard Learn <no-reply@safeguard.test>")
             try:
                 yield MailServer(f"http://127.0.0.1:{SERVER_PORT}", dsn)
@@ -330,6 +330,12 @@ def test_without_smtp_mail_is_an_eml_file(db):
     token_of(msg, url(""), "verify-email")
     wait_for(lambda: query(db, "SELECT state, secret FROM mail_outbox WHERE user_id = %s",
                            r.json()["id"]) == [("sent", None)], "the mail recorded sent")
+    export = Client(addr).get("/api/v1/me/export")
+    assert export.status_code == 200
+    [mail] = export.json()["mails"]
+    assert mail["kind"] == "verify_email" and mail["state"] == "sent"
+    assert mail["to"] == addr and mail["subject"] == "Confirm your email address"
+    assert "#token=" not in export.text and "body" not in mail
 
 
 def test_resend_verification_throttled_then_409(db):
@@ -374,7 +380,22 @@ def test_enrollment_and_certificate_mails_only_for_verified(db, instructor):
     assert f"/courses/{slug}" in part(msg, "plain")
 
 
-def register_ok():
+def test_certificate_mail_with_its_link_only_for_verified(db, instructor):
+    from test_certificates import complete
+    slug = courses.published_course(instructor, courses.no_quiz_files())
+    unverified = Client(register_ok())
+    verified = Client(register_ok(language="es"))
+    query(db, "UPDATE users SET email_verified_at = now() WHERE id = %s", verified.user_id)
+    codes = {c.user_id: complete(db, c, slug)[1] for c in (unverified, verified)}
+    assert query(db, "SELECT count(*) FROM mail_outbox WHERE kind = 'certificate_issued' "
+                 "AND user_id = %s", unverified.user_id) == [(0,)]
+    msg = eml(db, verified.user_id, "certificate_issued")
+    assert str(msg["Subject"]).startswith("Tu certificado: ")
+    assert f"{url('')}/verify/{codes[verified.user_id]}" in part(msg, "plain")
+    assert f'href="{url("")}/verify/{codes[verified.user_id]}"' in part(msg, "html")
+
+
+def register_ok(**extra):
     addr = unique_email("learner")
-    assert register(email=addr).status_code == 201
+    assert register(email=addr, **extra).status_code == 201
     return addr
