@@ -1,6 +1,7 @@
 // Sign in and sign up. The browser gets its session as HttpOnly cookies
 // ("cookie": true); this code never sees a token. The server's field
 // errors (422 with error.field) are shown next to the input they name.
+// The form helpers are exported for the other account forms (recovery.js).
 
 import {
 	h, add, t, api, setUser, errorText, ApiError, LANGUAGES, PROFESSIONS,
@@ -17,7 +18,7 @@ export async function render(root, ctx) {
 
 // A labelled input with its hint and its error, tied together for
 // assistive technology.
-function field(id, label, input, opts = {}) {
+export function field(id, label, input, opts = {}) {
 	input.id = id;
 	const hint = opts.hint ? h('p', { class: 'hint', id: `${id}-hint` },
 		opts.hint) : null;
@@ -33,7 +34,7 @@ function field(id, label, input, opts = {}) {
 	return { id, input, err, wrap, hint };
 }
 
-function setError(f, msg) {
+export function setError(f, msg) {
 	f.err.hidden = false;
 	f.err.replaceChildren(h('strong', null, t('form.error')), ' ', msg);
 	f.input.setAttribute('aria-invalid', 'true');
@@ -42,7 +43,7 @@ function setError(f, msg) {
 			.filter(Boolean).join(' '));
 }
 
-function clearErrors(fields, formError) {
+export function clearErrors(fields, formError) {
 	for (const f of Object.values(fields)) {
 		f.err.hidden = true;
 		f.err.replaceChildren();
@@ -56,7 +57,7 @@ function clearErrors(fields, formError) {
 	formError.hidden = true;
 }
 
-function showFormError(formError, msg) {
+export function showFormError(formError, msg) {
 	formError.hidden = false;
 	formError.replaceChildren(h('strong', null, t('form.error')), ' ', msg);
 }
@@ -68,7 +69,7 @@ function fieldMessage(e) {
 }
 
 // Shows an API failure by its field, or for the whole form; focuses it.
-function apiFailure(e, fields, formError) {
+export function apiFailure(e, fields, formError) {
 	const f = e instanceof ApiError && e.field ? fields[e.field] : null;
 	if (f) {
 		setError(f, fieldMessage(e));
@@ -79,7 +80,7 @@ function apiFailure(e, fields, formError) {
 	}
 }
 
-function passwordInput(id, autocomplete) {
+export function passwordInput(id, autocomplete) {
 	const input = h('input', { type: 'password', name: 'password',
 		autocomplete, required: true });
 	const toggle = h('button', { type: 'button', class: 'secondary small',
@@ -93,7 +94,7 @@ function passwordInput(id, autocomplete) {
 		toggle) };
 }
 
-function formError() {
+export function formError() {
 	return h('div', { class: 'form-error', role: 'alert', tabindex: '-1',
 		hidden: true });
 }
@@ -116,7 +117,12 @@ function signIn(root, ctx) {
 	fields.password.wrap, h('p', null, submit));
 	const signupHref = next ? `/signup?next=${encodeURIComponent(next)}` :
 		'/signup';
-	add(root, h('h1', { id: 'signin-h' }, t('signin.title')), form,
+	// Back from choosing a new password (recovery.js): say it worked.
+	const changed = ctx.query.get('reset') === 'done' ?
+		h('p', { class: 'notice', role: 'status' },
+			t('signin.passwordChanged')) : null;
+	add(root, h('h1', { id: 'signin-h' }, t('signin.title')), changed, form,
+		h('p', null, h('a', { href: '/forgot-password' }, t('signin.forgot'))),
 		h('p', null, t('signin.noAccount'), ' ',
 			h('a', { href: signupHref }, t('signin.create'))));
 
@@ -141,7 +147,7 @@ function signIn(root, ctx) {
 }
 
 // Marks empty required fields; true when none is empty.
-function required(fields, names) {
+export function required(fields, names) {
 	let first = null;
 	for (const n of names) {
 		const f = fields[n];

@@ -30,7 +30,20 @@ const routes = [
 		name: 'signin' },
 	{ re: /^\/signup$/, view: () => import('./account.js'),
 		name: 'signup' },
+	{ re: /^\/forgot-password$/, view: () => import('./recovery.js'),
+		name: 'forgot' },
+	{ re: /^\/check-email$/, view: () => import('./recovery.js'),
+		name: 'check' },
+	{ re: /^\/reset-password$/, view: () => import('./recovery.js'),
+		name: 'reset' },
+	{ re: /^\/verify-email$/, view: () => import('./verify-email.js') },
 ];
+
+// Pages a signed-out visitor's "Sign in" link does not come back to:
+// the account forms themselves, and the mail links' pages, whose token
+// is spent or gone from the address by then.
+const noReturn = new Set(['/signin', '/signup', '/forgot-password',
+	'/check-email', '/reset-password', '/verify-email']);
 
 const main = document.getElementById('main');
 let cleanup = null;
@@ -195,7 +208,7 @@ function drawHeader() {
 
 function signinHref() {
 	const here = location.pathname;
-	if (here === '/signin' || here === '/signup')
+	if (noReturn.has(here))
 		return '/signin';
 	return `/signin?next=${encodeURIComponent(here + location.search)}`;
 }

@@ -1,14 +1,17 @@
 // My learning: the courses the learner is enrolled in, how far along each
 // is (a bar and its percentage in words), the last activity, and a link
-// back to where they left off.
+// back to where they left off; above them, while the account's address is
+// not verified, a banner that can send the link again.
 
 import {
 	h, add, t, getJSON, errorText, retryButton, fmtDate, progressBar,
+	currentUser,
 } from './lib.js';
 
 export async function render(root, ctx) {
 	ctx.setTitle(t('learning.title'));
 	add(root, h('h1', null, t('learning.title')));
+	await verifyBanner(root);
 	let data;
 	try {
 		data = await getJSON('/api/v1/me/enrollments');
@@ -28,6 +31,20 @@ export async function render(root, ctx) {
 	}
 	add(root, h('ul', { class: 'cards', id: 'enrollments' },
 		list.map(item)));
+}
+
+// An address not verified yet: the banner and its "send again" button,
+// a module loaded only for the accounts that need it.
+async function verifyBanner(root) {
+	const user = currentUser();
+	if (!user || user.email_verified !== false)
+		return;
+	try {
+		const { banner } = await import('./verify-email.js');
+		add(root, banner(user));
+	} catch {
+		// Not loaded (the link dropped): the next visit shows it.
+	}
 }
 
 function item(e) {

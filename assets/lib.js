@@ -251,7 +251,9 @@ export function maybeSignedIn() {
 	return csrfToken() !== null;
 }
 
-function forgetSession() {
+// Forgets the session here: the server has ended it (a sign-out, or a
+// new password, which ends every session of the account).
+export function forgetSession() {
 	document.cookie = 'sg_csrf=; Path=/; Max-Age=0; SameSite=Strict';
 	setUser(null);
 }
@@ -547,6 +549,29 @@ export function headingFocus() {
 }
 
 // ---------------------------------------------------------------- misc
+
+// Tokens mail links carry in the address's fragment (#token=...), by path.
+const linkTokens = new Map();
+
+// The token of the mail link this page was opened with. The fragment never
+// reaches the server's logs; the page takes it out of the address bar at
+// once (history.replaceState), so it stays out of the history, bookmarks
+// and screenshots, and keeps it here for a redraw (a language switch).
+export function linkToken() {
+	const m = /^#(?:.*&)?token=([^&]*)/.exec(location.hash);
+	if (m) {
+		let token = '';
+		try {
+			token = decodeURIComponent(m[1]);
+		} catch {
+			token = '';
+		}
+		linkTokens.set(location.pathname, token);
+		history.replaceState(null, '', location.pathname + location.search);
+	}
+	const token = linkTokens.get(location.pathname);
+	return token && /^[\w.~-]{1,512}$/.test(token) ? token : null;
+}
 
 export function uuid() {
 	if (crypto.randomUUID)
