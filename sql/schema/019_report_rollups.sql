@@ -1,7 +1,7 @@
 -- Issue 24: the reports' summary (api.report_summary) reads rollups, not
 -- the enrollments: a plain query over a million enrollments took 1.5 to
 -- 4 s (docs/reports.md, "Summary"). Each table sums the enrollments that
--- count (in the course, or completed) by course and UTC day of enrollment,
+-- count (the learner has not left) by course and UTC day of enrollment,
 -- the filters' grain, and one more dimension; triggers on enrollments,
 -- users and quiz_attempts keep them exact in the transaction that changes
 -- the rows (the functions and triggers: sql/functions/report_summary.sql).
