@@ -1,6 +1,7 @@
 -- The reports' summary (docs/reports.md, "Summary"), for src/report_summary.c:
 -- the whole dashboard in one statement, read only, so that it can run on a
--- read replica (REPORTS_DATABASE_URL).
+-- read replica (REPORTS_DATABASE_URL); and the rollups it reads, kept by
+-- triggers in the transaction that changes the rows (schema: 019).
 --
 -- A file of sql/functions/: each function, view and trigger here is defined
 -- once, in all sql/, with CREATE OR REPLACE; scripts/migrate applies every
@@ -31,7 +32,9 @@ $$;
 
 /*
  * The summary of the enrollments of the courses the caller may report on
- * (p_all: every course, for an admin; else the courses they own or teach),
+ * (every course for an admin; else the courses they own or teach; p_staff
+ * 'admin' is the admin route, which asks for an admin), read from the
+ * rollups below (sql/schema/019_report_rollups.sql),
  * or of the course p_course, enrolled from p_from to p_to (inclusive,
  * UTC days). An enrollment counts while the learner is in the course, as
  * in the completions report. Erased accounts count: only their country and
