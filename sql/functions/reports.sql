@@ -219,14 +219,63 @@ LANGUAGE sql STABLE AS $$
 	ORDER BY e.enrolled_at, e.id
 $$;
 
--- The stream's first step: the caller's report (reports.scope).
+-- The report's columns, in order (reports.completions names them); the
+-- e-mail only when p_email. is_text: a cell reports.cell defuses in CSV.
+CREATE OR REPLACE FUNCTION reports.columns(p_email boolean)
+RETURNS TABLE (ord int, name text, is_text boolean)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT c.ord, c.name, c.is_text
+	FROM (VALUES (1, 'learner_name', true), (2, 'email', true),
+	    (3, 'country', true), (4, 'profession', true),
+	    (5, 'organisation', true), (6, 'course', true),
+	    (7, 'language', true), (8, 'enrolled_at', false),
+	    (9, 'completed_at', false), (10, 'time_spent_seconds', false),
+	    (11, 'percent_done', false), (12, 'best_quiz_score', false),
+	    (13, 'certificate_code', true), (14, 'certificate_status', true))
+	    AS c(ord, name, is_text)
+	WHERE p_email OR c.name <> 'email';
+$$;
+
+/*
+ * The COPY that streams a report (src/report_stream.c). csv: the columns
+ * as reports.completions names them (the header row), text cells defused
+ * for spreadsheets, RFC 4180 quoting by COPY. ndjson and json: one JSON
+ * object a row, keys in the same order. JSON text escapes every control
+ * character, so a CSV COPY whose quote and delimiter are control
+ * characters sends it untouched, one row a line (text COPY would double
+ * its backslashes). The filters are a literal: COPY takes no parameters.
+ */
+CREATE OR REPLACE FUNCTION reports.copy_statement(p_filters jsonb,
+    p_email boolean, p_format text)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p_format = 'csv' THEN format(
+	    'COPY (SELECT %s FROM reports.completions(%L::jsonb)) '
+	    'TO STDOUT (FORMAT csv, HEADER)', (SELECT string_agg(
+		CASE WHEN c.is_text THEN format('reports.cell(%I) AS %I',
+		    c.name, c.name) ELSE quote_ident(c.name) END, ', '
+		ORDER BY c.ord) FROM reports.columns(p_email) c), p_filters)
+	ELSE format('COPY (SELECT row_to_json(r)::text FROM (SELECT %s '
+	    'FROM reports.completions(%L::jsonb)) r) TO STDOUT '
+	    '(FORMAT csv, DELIMITER E''\x02'', QUOTE E''\x01'')',
+	    (SELECT string_agg(quote_ident(c.name), ', ' ORDER BY c.ord)
+		FROM reports.columns(p_email) c), p_filters)
+	END;
+$$;
+
+-- The stream's first step: the caller's report (reports.scope) and the
+-- COPY that streams it.
 CREATE OR REPLACE FUNCTION api.report_completions(p_uid uuid, p_sid uuid,
-    p_args json, p_admin_route boolean)
+    p_args json, p_admin_route boolean, p_format text)
 RETURNS api.reply
 LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_scope	jsonb := reports.scope(p_uid, p_sid, p_args::jsonb,
+	    p_admin_route);
 BEGIN
-	RETURN api.ok(reports.scope(p_uid, p_sid, p_args::jsonb,
-	    p_admin_route)::json);
+	RETURN api.ok(json_build_object(
+	    'file', v_scope->>'file',
+	    'copy', reports.copy_statement(v_scope->'filters',
+		(v_scope->>'email')::boolean, p_format)));
 END;
 $$;
 
