@@ -35,8 +35,6 @@
 #define HTTP_HEADER_LIMIT	8192
 #define GZIP_MIN_BYTES		860	/* smaller bodies are sent as they are */
 #define DB_NAME			"db"
-/* Report queries: REPORTS_DATABASE_URL when set, else DATABASE_URL. */
-#define DB_REPORTS		"reports"
 #define DB_MAX_PARAMS		16
 
 /* Roles, in increasing order of power. */
@@ -88,6 +86,7 @@ struct api_req {
 
 	/* The database call in flight, and its result once complete. */
 	struct kore_pgsql	sql;
+	const char		*db;		/* NULL: DB_NAME */
 	int			sql_active;
 	int			sql_queued;
 	const char		*query;
@@ -112,11 +111,16 @@ struct api_req {
 	 * counts from before the database decided it). */
 	u_int64_t		pubcache_sent;
 	int			binary;		/* rows in binary format */
-	const char		*dbname;	/* NULL: DB_NAME */
 
 	/* Work moved off the worker's event loop (password hashing). */
 	struct kore_task	task;
 	int			task_active;
+
+	/*
+	 * A handler's own work in flight (report_stream.c): called on every
+	 * wakeup while set, like a statement's continuation.
+	 */
+	api_step		waiting;
 
 	/* Handler-specific data, freed by free_data when set. */
 	void			*data;
@@ -141,6 +145,7 @@ void		reply_encoded(struct http_request *, int, const char *,
 		    const char *, const void *, size_t);
 void		reply_stream_head(struct http_request *, int, const char *,
 		    size_t);
+void		reply_chunked_head(struct http_request *, int, const char *);
 void		reply_json(struct http_request *, int, json_t *);
 void		reply_json_text(struct http_request *, int, const char *,
 		    size_t);
@@ -177,12 +182,13 @@ int		query_page(struct http_request *, char *, size_t);
 
 /* db.c: one asynchronous statement per step. */
 int		db_init(const char *);
+int		db_register(const char *, const char *);
+char		*db_conninfo(const char *, const char *);
 int		db_call(struct http_request *, struct api_req *, const char *,
 		    int, const char **, api_step);
 int		db_call_session(struct http_request *, struct api_req *,
 		    const char *, int, const char **, api_step);
 const char	*db_json_param(struct api_req *, json_t *);
-void		db_use_reports(struct api_req *);
 int		db_progress(struct http_request *, struct api_req *);
 int		db_reply(struct http_request *, struct api_req *);
 const char	*db_value(struct api_req *, int, int);
