@@ -245,23 +245,97 @@ BEGIN
 END;
 $$;
 
--- An enrollment made, changed or deleted. A deletion is seen BEFORE, while
--- its quiz attempts are still there; when its user is being deleted, the
--- user's trigger has already taken the share away (the user is gone).
+/*
+ * Enrollments made by one statement, however many: their shares summed by
+ * group first, so that each rollup row is written once a statement. (A
+ * row trigger wrote the same row once per enrollment: 60,000 enrollments
+ * of one course in one statement made a chain of 60,000 versions of one
+ * row, each write walking it.)
+ */
+CREATE OR REPLACE FUNCTION reports.rollup_add(p_rows enrollments[])
+RETURNS void LANGUAGE sql AS $$
+	WITH e AS (
+		SELECT r.id, r.course_id,
+		    (r.enrolled_at AT TIME ZONE 'UTC')::date AS day,
+		    (r.completed_at AT TIME ZONE 'UTC')::date AS completed_on,
+		    u.country, u.profession
+		FROM unnest(p_rows) r JOIN users u ON u.id = r.user_id
+		WHERE r.left_at IS NULL
+	), s AS (
+		SELECT enrollment_id, sum(best) AS total, count(*) AS n
+		FROM (SELECT enrollment_id, max(score) AS best
+		    FROM quiz_attempts
+		    WHERE enrollment_id IN (SELECT id FROM e)
+		      AND state = 'submitted'
+		    GROUP BY enrollment_id, quiz_id) b
+		GROUP BY enrollment_id
+	), d AS (
+		INSERT INTO report_daily AS r (course_id, day, enrolled,
+		    completed, score_sum, score_n)
+		SELECT e.course_id, e.day, count(*), count(e.completed_on),
+		    coalesce(sum(s.total), 0), coalesce(sum(s.n), 0)
+		FROM e LEFT JOIN s ON s.enrollment_id = e.id
+		GROUP BY e.course_id, e.day
+		ON CONFLICT (course_id, day) DO UPDATE SET
+		    enrolled = r.enrolled + EXCLUDED.enrolled,
+		    completed = r.completed + EXCLUDED.completed,
+		    score_sum = r.score_sum + EXCLUDED.score_sum,
+		    score_n = r.score_n + EXCLUDED.score_n
+	), c AS (
+		INSERT INTO report_daily_country AS r (course_id, day, country,
+		    enrolled, completed)
+		SELECT course_id, day, country, count(*), count(completed_on)
+		FROM e GROUP BY course_id, day, country
+		ON CONFLICT (course_id, day, country) DO UPDATE SET
+		    enrolled = r.enrolled + EXCLUDED.enrolled,
+		    completed = r.completed + EXCLUDED.completed
+	), p AS (
+		INSERT INTO report_daily_profession AS r (course_id, day,
+		    profession, enrolled, completed)
+		SELECT course_id, day, profession, count(*), count(completed_on)
+		FROM e GROUP BY course_id, day, profession
+		ON CONFLICT (course_id, day, profession) DO UPDATE SET
+		    enrolled = r.enrolled + EXCLUDED.enrolled,
+		    completed = r.completed + EXCLUDED.completed
+	)
+	INSERT INTO report_daily_completions AS r (course_id, day,
+	    completed_on, n)
+	SELECT course_id, day, completed_on, count(*)
+	FROM e WHERE completed_on IS NOT NULL
+	GROUP BY course_id, day, completed_on
+	ON CONFLICT (course_id, day, completed_on) DO UPDATE SET
+	    n = r.n + EXCLUDED.n;
+$$;
+
+CREATE OR REPLACE FUNCTION reports.enrollments_inserted()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM reports.rollup_add(
+	    (SELECT array_agg(n::enrollments) FROM new_rows n));
+	RETURN NULL;
+END;
+$$;
+
+/*
+ * An enrollment changed (a row trigger: only a change of the columns the
+ * rollups read fires it, never a progress beat) or deleted. A deletion is
+ * seen BEFORE, while its quiz attempts are still there; when its user or
+ * its course is being deleted, it is skipped: the user's trigger has
+ * already taken the share away, the course's takes its rows away.
+ */
 CREATE OR REPLACE FUNCTION reports.enrollment_rollup()
 RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
 	u	record;
 BEGIN
-	IF TG_OP IN ('UPDATE', 'DELETE') THEN
-		SELECT country, profession INTO u FROM users
-		WHERE id = OLD.user_id;
-		IF FOUND THEN
-			PERFORM reports.rollup_apply(OLD, u.country,
-			    u.profession, -1);
-		END IF;
+	IF NOT EXISTS (SELECT 1 FROM courses WHERE id = OLD.course_id) THEN
+		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 	END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+	SELECT country, profession INTO u FROM users WHERE id = OLD.user_id;
+	IF FOUND THEN
+		PERFORM reports.rollup_apply(OLD, u.country, u.profession, -1);
+	END IF;
+	IF TG_OP = 'UPDATE' THEN
 		SELECT country, profession INTO u FROM users
 		WHERE id = NEW.user_id;
 		PERFORM reports.rollup_apply(NEW, u.country, u.profession, 1);
@@ -271,13 +345,32 @@ BEGIN
 END;
 $$;
 
+CREATE OR REPLACE TRIGGER enrollments_rollup_insert
+    AFTER INSERT ON enrollments REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reports.enrollments_inserted();
 CREATE OR REPLACE TRIGGER enrollments_rollup_change
-    AFTER INSERT OR UPDATE OF user_id, course_id, enrolled_at, completed_at,
-	left_at ON enrollments
+    AFTER UPDATE OF user_id, course_id, enrolled_at, completed_at, left_at
+    ON enrollments
     FOR EACH ROW EXECUTE FUNCTION reports.enrollment_rollup();
 CREATE OR REPLACE TRIGGER enrollments_rollup_delete
     BEFORE DELETE ON enrollments
     FOR EACH ROW EXECUTE FUNCTION reports.enrollment_rollup();
+
+-- A course deleted: its rollups go with it.
+CREATE OR REPLACE FUNCTION reports.course_rollup_delete()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM report_daily WHERE course_id = OLD.id;
+	DELETE FROM report_daily_country WHERE course_id = OLD.id;
+	DELETE FROM report_daily_profession WHERE course_id = OLD.id;
+	DELETE FROM report_daily_completions WHERE course_id = OLD.id;
+	RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER courses_rollup_delete
+    AFTER DELETE ON courses
+    FOR EACH ROW EXECUTE FUNCTION reports.course_rollup_delete();
 
 -- A learner's country or profession changed, or the learner is deleted:
 -- each enrollment's share moves (or goes).
