@@ -34,16 +34,22 @@ static int	db_send(struct http_request *, struct api_req *);
 static int	db_fail(struct http_request *, struct api_req *);
 static int	db_error_kind(const char *);
 static void	db_reset(PGconn *);
-static char	*db_conninfo(const char *);
 
 int
 db_init(const char *url)
 {
+	return (db_register(DB_NAME, url));
+}
+
+/* A Kore pgsql database by name: DB_NAME, or DB_REPORTS (reports.c). */
+int
+db_register(const char *name, const char *url)
+{
 	char		*conninfo;
 
-	if ((conninfo = db_conninfo(url)) == NULL)
+	if ((conninfo = db_conninfo(url, "safeguard")) == NULL)
 		return (KORE_RESULT_ERROR);
-	if (!kore_pgsql_register(DB_NAME, conninfo)) {
+	if (!kore_pgsql_register(name, conninfo)) {
 		kore_free(conninfo);
 		return (KORE_RESULT_ERROR);
 	}
@@ -54,9 +60,10 @@ db_init(const char *url)
 /*
  * Rebuilds the URL as keyword=value pairs so a connect timeout and the
  * application name can be added to whatever form DATABASE_URL took.
+ * The caller frees the answer with kore_free.
  */
-static char *
-db_conninfo(const char *url)
+char *
+db_conninfo(const char *url, const char *app)
 {
 	PQconninfoOption	*opts, *o;
 	struct kore_buf		buf;
@@ -65,7 +72,7 @@ db_conninfo(const char *url)
 
 	err = NULL;
 	if ((opts = PQconninfoParse(url, &err)) == NULL) {
-		kore_log(LOG_ERR, "DATABASE_URL cannot be parsed");
+		kore_log(LOG_ERR, "a database URL cannot be parsed");
 		if (err != NULL)
 			PQfreemem(err);
 		return (NULL);
@@ -85,7 +92,7 @@ db_conninfo(const char *url)
 		kore_buf_append(&buf, "' ", 2);
 	}
 	kore_buf_appendf(&buf, "connect_timeout='2' "
-	    "application_name='safeguard'");
+	    "application_name='%s'", app);
 	PQconninfoFree(opts);
 
 	out = kore_buf_stringify(&buf, NULL);
@@ -166,7 +173,8 @@ db_send(struct http_request *req, struct api_req *ar)
 {
 	int		lengths[DB_MAX_PARAMS], formats[DB_MAX_PARAMS], i;
 
-	if (!kore_pgsql_setup(&ar->sql, DB_NAME, KORE_PGSQL_ASYNC)) {
+	if (!kore_pgsql_setup(&ar->sql, ar->db ? ar->db : DB_NAME,
+	    KORE_PGSQL_ASYNC)) {
 		/* INIT means all connections are busy: Kore queued us. */
 		if (ar->sql.state == KORE_PGSQL_STATE_INIT) {
 			ar->sql_queued = 1;

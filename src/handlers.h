@@ -37,6 +37,10 @@ int	admin_user_patch(struct http_request *, struct api_req *);
 int	admin_audit(struct http_request *, struct api_req *);
 int	admin_jobs(struct http_request *, struct api_req *);
 
+/* report_summary.c */
+int	admin_report_summary(struct http_request *, struct api_req *);
+int	instructor_report_summary(struct http_request *, struct api_req *);
+
 /* courses.c */
 int	catalog_list(struct http_request *, struct api_req *);
 int	course_get(struct http_request *, struct api_req *);
@@ -56,6 +60,14 @@ int	course_learners(struct http_request *, struct api_req *);
 int	module_upload(struct http_request *, struct api_req *);
 int	module_delete(struct http_request *, struct api_req *);
 int	module_reorder(struct http_request *, struct api_req *);
+
+/* reports.c */
+int	admin_report_completions(struct http_request *, struct api_req *);
+int	admin_report_completions_count(struct http_request *,
+	    struct api_req *);
+int	instructor_report_completions(struct http_request *, struct api_req *);
+int	instructor_report_completions_count(struct http_request *,
+	    struct api_req *);
 
 /* certificates.c */
 int	my_certificates(struct http_request *, struct api_req *);

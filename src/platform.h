@@ -88,6 +88,7 @@ struct api_req {
 
 	/* The database call in flight, and its result once complete. */
 	struct kore_pgsql	sql;
+	const char		*db;		/* NULL: DB_NAME */
 	int			sql_active;
 	int			sql_queued;
 	int			preparing;	/* db_prepare.c: step one */
@@ -119,6 +120,12 @@ struct api_req {
 	struct kore_task	task;
 	int			task_active;
 
+	/*
+	 * A handler's own work in flight (report_stream.c): called on every
+	 * wakeup while set, like a statement's continuation.
+	 */
+	api_step		waiting;
+
 	/* Handler-specific data, freed by free_data when set. */
 	void			*data;
 	void			(*free_data)(void *);
@@ -142,6 +149,7 @@ void		reply_encoded(struct http_request *, int, const char *,
 		    const char *, const void *, size_t);
 void		reply_stream_head(struct http_request *, int, const char *,
 		    size_t);
+void		reply_chunked_head(struct http_request *, int, const char *);
 void		reply_json(struct http_request *, int, json_t *);
 void		reply_json_text(struct http_request *, int, const char *,
 		    size_t);
@@ -178,6 +186,8 @@ int		query_page(struct http_request *, char *, size_t);
 
 /* db.c: one asynchronous statement per step. */
 int		db_init(const char *);
+int		db_register(const char *, const char *);
+char		*db_conninfo(const char *, const char *);
 int		db_call(struct http_request *, struct api_req *, const char *,
 		    int, const char **, api_step);
 int		db_call_session(struct http_request *, struct api_req *,

@@ -9,7 +9,8 @@ from collections import Counter
 
 from conftest import ROOT, query
 
-SCHEMAS = ("api", "auth", "content", "learning", "jobs", "certificates", "quiz", "mail")
+SCHEMAS = ("api", "auth", "content", "learning", "jobs", "certificates", "quiz", "mail",
+           "reports")
 C_FILES = sorted(glob.glob(os.path.join(ROOT, "src", "*.c"))) + \
     [os.path.join(ROOT, "scripts", "sgctl.c")]
 SQL_FILES = sorted(glob.glob(os.path.join(ROOT, "sql", "**", "*.sql"), recursive=True))
