@@ -87,7 +87,9 @@ function courseTable(courses) {
 		h('h2', { id: 'sum-courses-h' }, t('staff.summary.courses')));
 	if (!courses.length)
 		return add(sec, h('p', null, t('staff.summary.none')));
-	return add(sec, h('div', { class: 'table-wrap' },
+	// Wider than a phone: it scrolls sideways, by keyboard too.
+	return add(sec, h('div', { class: 'table-wrap', tabindex: '0',
+		role: 'region', 'aria-labelledby': 'sum-courses-h' },
 		h('table', { class: 'results', id: 'sum-courses' },
 			h('thead', null, h('tr', null, cols.map((c) =>
 				h('th', { scope: 'col' }, t(`staff.summary.col.${c}`))))),
@@ -120,7 +122,9 @@ function chart(id, title, head, items, extraHeads = []) {
 		`${id}-h` }, h('h2', { id: `${id}-h` }, title));
 	if (!items.length)
 		return add(sec, h('p', null, t('staff.summary.none')));
-	const table = h('table', { class: 'sr-only chart-table' },
+	// In a box of its own: a table is never narrower than its content,
+	// which would widen the page on a phone.
+	const table = h('div', { class: 'sr-only' }, h('table', null,
 		h('caption', null, title),
 		h('thead', null, h('tr', null, h('th', { scope: 'col' }, head),
 			h('th', { scope: 'col' }, t('staff.summary.col.completed')),
@@ -128,7 +132,7 @@ function chart(id, title, head, items, extraHeads = []) {
 		h('tbody', null, items.map((x) => h('tr', { 'data-key': x.key },
 			h('th', { scope: 'row' }, x.label),
 			h('td', null, fmtNumber(x.value)),
-			(x.extra || []).map((v) => h('td', null, v))))));
+			(x.extra || []).map((v) => h('td', null, v)))))));
 	return add(sec, bars(items), table);
 }
 
