@@ -27,7 +27,7 @@ endif
 
 export SG_VAR_DIR := $(VAR)
 
-.PHONY: all run test deps deps-all db db-stop migrate seed keys build \
+.PHONY: all run test deps deps-all db db-stop migrate seed seed-large keys build \
 	test-unit test-api test-e2e test-fuzz fuzz fuzz-harnesses bench \
 	bench-soak clean lint
 
@@ -54,6 +54,12 @@ migrate: db
 
 seed: migrate $(SGCTL)
 	@$(DEV_DB) scripts/seed
+
+# A million enrollments for the reports (LEARNERS, ENROLLMENTS; once a
+# database): see scripts/seed-large.sql.
+seed-large: migrate
+	@$(DEV_DB) LEARNERS="$(LEARNERS)" ENROLLMENTS="$(ENROLLMENTS)" \
+	    scripts/seed-large
 
 keys:
 	@scripts/keys

@@ -120,6 +120,12 @@ static const struct api_route	api_routes[] = {
 	{ PATCH, "/api/v1/admin/users/:id",	AUTH_ADMIN,	admin_user_patch },
 	{ GET,	"/api/v1/admin/audit",		AUTH_ADMIN,	admin_audit },
 	{ GET,	"/api/v1/admin/jobs",		AUTH_ADMIN,	admin_jobs },
+
+	/* Reports: report_summary.c */
+	{ GET,	"/api/v1/admin/reports/summary", AUTH_ADMIN,
+	    admin_report_summary },
+	{ GET,	"/api/v1/instructor/reports/summary", AUTH_INSTRUCTOR,
+	    instructor_report_summary },
 	{ 0,		NULL,			0,		NULL },
 };
 

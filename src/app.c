@@ -4,6 +4,8 @@
  *
  * Configuration (all optional but DATABASE_URL):
  *   DATABASE_URL      libpq URL or keyword string of the PostgreSQL server
+ *   REPORTS_DATABASE_URL  the server report queries read (a read replica);
+ *                     default DATABASE_URL
  *   SG_VAR_DIR        where generated secrets and the copies of media
  *                     files (media.c) live (default ./var)
  *   SG_PUBLIC_ORIGIN  the origin browsers use, for CSRF checks

@@ -33,6 +33,7 @@ static int	db_send(struct http_request *, struct api_req *);
 static int	db_fail(struct http_request *, struct api_req *);
 static void	db_reset(PGconn *);
 static char	*db_conninfo(const char *);
+static int	db_init_reports(const char *);
 
 int
 db_init(const char *url)
@@ -46,7 +47,35 @@ db_init(const char *url)
 		return (KORE_RESULT_ERROR);
 	}
 	kore_free(conninfo);
-	return (KORE_RESULT_OK);
+	return (db_init_reports(url));
+}
+
+/*
+ * The reports' database: REPORTS_DATABASE_URL (a read replica) when set,
+ * else the same server. Only report queries use it (db_use_reports).
+ */
+static int
+db_init_reports(const char *url)
+{
+	const char	*reports;
+	char		*conninfo;
+	int		ok;
+
+	if ((reports = getenv("REPORTS_DATABASE_URL")) != NULL &&
+	    *reports != '\0')
+		url = reports;
+	if ((conninfo = db_conninfo(url)) == NULL)
+		return (KORE_RESULT_ERROR);
+	ok = kore_pgsql_register(DB_REPORTS, conninfo);
+	kore_free(conninfo);
+	return (ok);
+}
+
+/* The next statements of this request go to the reports' database. */
+void
+db_use_reports(struct api_req *ar)
+{
+	ar->dbname = DB_REPORTS;
 }
 
 /*
@@ -163,7 +192,8 @@ db_send(struct http_request *req, struct api_req *ar)
 {
 	int		lengths[DB_MAX_PARAMS], formats[DB_MAX_PARAMS], i;
 
-	if (!kore_pgsql_setup(&ar->sql, DB_NAME, KORE_PGSQL_ASYNC)) {
+	if (!kore_pgsql_setup(&ar->sql, ar->dbname != NULL ? ar->dbname :
+	    DB_NAME, KORE_PGSQL_ASYNC)) {
 		/* INIT means all connections are busy: Kore queued us. */
 		if (ar->sql.state == KORE_PGSQL_STATE_INIT) {
 			ar->sql_queued = 1;

@@ -31,6 +31,10 @@ int	admin_user_patch(struct http_request *, struct api_req *);
 int	admin_audit(struct http_request *, struct api_req *);
 int	admin_jobs(struct http_request *, struct api_req *);
 
+/* report_summary.c */
+int	admin_report_summary(struct http_request *, struct api_req *);
+int	instructor_report_summary(struct http_request *, struct api_req *);
+
 /* courses.c */
 int	catalog_list(struct http_request *, struct api_req *);
 int	course_get(struct http_request *, struct api_req *);

@@ -35,6 +35,8 @@
 #define HTTP_HEADER_LIMIT	8192
 #define GZIP_MIN_BYTES		860	/* smaller bodies are sent as they are */
 #define DB_NAME			"db"
+/* Report queries: REPORTS_DATABASE_URL when set, else DATABASE_URL. */
+#define DB_REPORTS		"reports"
 #define DB_MAX_PARAMS		16
 
 /* Roles, in increasing order of power. */
@@ -110,6 +112,7 @@ struct api_req {
 	 * counts from before the database decided it). */
 	u_int64_t		pubcache_sent;
 	int			binary;		/* rows in binary format */
+	const char		*dbname;	/* NULL: DB_NAME */
 
 	/* Work moved off the worker's event loop (password hashing). */
 	struct kore_task	task;
@@ -179,6 +182,7 @@ int		db_call(struct http_request *, struct api_req *, const char *,
 int		db_call_session(struct http_request *, struct api_req *,
 		    const char *, int, const char **, api_step);
 const char	*db_json_param(struct api_req *, json_t *);
+void		db_use_reports(struct api_req *);
 int		db_progress(struct http_request *, struct api_req *);
 int		db_reply(struct http_request *, struct api_req *);
 const char	*db_value(struct api_req *, int, int);
