@@ -121,6 +121,16 @@ static const struct api_route	api_routes[] = {
 	{ GET,	"/api/v1/admin/audit",		AUTH_ADMIN,	admin_audit },
 	{ GET,	"/api/v1/admin/jobs",		AUTH_ADMIN,	admin_jobs },
 
+	/* Reports: reports.c (streamed by report_stream.c) */
+	{ GET,	"/api/v1/admin/reports/completions", AUTH_ADMIN,
+	    admin_report_completions },
+	{ GET,	"/api/v1/admin/reports/completions/count", AUTH_ADMIN,
+	    admin_report_completions_count },
+	{ GET,	"/api/v1/instructor/reports/completions", AUTH_INSTRUCTOR,
+	    instructor_report_completions },
+	{ GET,	"/api/v1/instructor/reports/completions/count",
+	    AUTH_INSTRUCTOR, instructor_report_completions_count },
+
 	/* Reports: report_summary.c */
 	{ GET,	"/api/v1/admin/reports/summary", AUTH_ADMIN,
 	    admin_report_summary },
@@ -189,6 +199,9 @@ api_resume(struct http_request *req, struct api_req *ar)
 
 	if (ar->sql_active)
 		return (db_progress(req, ar));
+
+	if (ar->waiting != NULL)
+		return (ar->waiting(req, ar));
 
 	if (ar->task_active) {
 		if (kore_task_state(&ar->task) != KORE_TASK_STATE_FINISHED)

@@ -4,8 +4,8 @@
  *
  * Configuration (all optional but DATABASE_URL):
  *   DATABASE_URL      libpq URL or keyword string of the PostgreSQL server
- *   REPORTS_DATABASE_URL  the server report queries read (a read replica);
- *                     default DATABASE_URL
+ *   REPORTS_DATABASE_URL  where report queries go (a read replica);
+ *                     DATABASE_URL when unset (reports.c, docs/reports.md)
  *   SG_VAR_DIR        where generated secrets and the copies of media
  *                     files (media.c) live (default ./var)
  *   SG_PUBLIC_ORIGIN  the origin browsers use, for CSRF checks
@@ -34,6 +34,7 @@
 #include "assets.h"
 #include "cert_issue.h"
 #include "verifycache.h"
+#include "reports.h"
 
 struct app_config	app_config;
 
@@ -159,6 +160,8 @@ app_init(int state)
 		fatal("DATABASE_URL is not set (make run sets it for you)");
 	if (!db_init(url))
 		fatal("DATABASE_URL is not a usable PostgreSQL address");
+	if (!reports_init(env_or("REPORTS_DATABASE_URL", url)))
+		fatal("REPORTS_DATABASE_URL is not a usable PostgreSQL address");
 
 	if (!session_keys_load())
 		fatal("no JWT signing key: set SG_JWT_KEYS or run make keys");

@@ -32,58 +32,43 @@
 static int	db_send(struct http_request *, struct api_req *);
 static int	db_fail(struct http_request *, struct api_req *);
 static void	db_reset(PGconn *);
-static char	*db_conninfo(const char *);
-static int	db_init_reports(const char *);
 
 int
 db_init(const char *url)
 {
+	return (db_register(DB_NAME, url));
+}
+
+/* A Kore pgsql database by name: DB_NAME, or DB_REPORTS (reports.c). */
+int
+db_register(const char *name, const char *url)
+{
 	char		*conninfo;
 
-	if ((conninfo = db_conninfo(url)) == NULL)
+	if ((conninfo = db_conninfo(url, "safeguard")) == NULL)
 		return (KORE_RESULT_ERROR);
-	if (!kore_pgsql_register(DB_NAME, conninfo)) {
+	if (!kore_pgsql_register(name, conninfo)) {
 		kore_free(conninfo);
 		return (KORE_RESULT_ERROR);
 	}
 	kore_free(conninfo);
-	return (db_init_reports(url));
-}
-
-/*
- * The reports' database: REPORTS_DATABASE_URL (a read replica) when set,
- * else the same server. Only report queries use it (db_use_reports).
- */
-static int
-db_init_reports(const char *url)
-{
-	const char	*reports;
-	char		*conninfo;
-	int		ok;
-
-	if ((reports = getenv("REPORTS_DATABASE_URL")) != NULL &&
-	    *reports != '\0')
-		url = reports;
-	if ((conninfo = db_conninfo(url)) == NULL)
-		return (KORE_RESULT_ERROR);
-	ok = kore_pgsql_register(DB_REPORTS, conninfo);
-	kore_free(conninfo);
-	return (ok);
+	return (KORE_RESULT_OK);
 }
 
 /* The next statements of this request go to the reports' database. */
 void
 db_use_reports(struct api_req *ar)
 {
-	ar->dbname = DB_REPORTS;
+	ar->db = DB_REPORTS;
 }
 
 /*
  * Rebuilds the URL as keyword=value pairs so a connect timeout and the
  * application name can be added to whatever form DATABASE_URL took.
+ * The caller frees the answer with kore_free.
  */
-static char *
-db_conninfo(const char *url)
+char *
+db_conninfo(const char *url, const char *app)
 {
 	PQconninfoOption	*opts, *o;
 	struct kore_buf		buf;
@@ -92,7 +77,7 @@ db_conninfo(const char *url)
 
 	err = NULL;
 	if ((opts = PQconninfoParse(url, &err)) == NULL) {
-		kore_log(LOG_ERR, "DATABASE_URL cannot be parsed");
+		kore_log(LOG_ERR, "a database URL cannot be parsed");
 		if (err != NULL)
 			PQfreemem(err);
 		return (NULL);
@@ -112,7 +97,7 @@ db_conninfo(const char *url)
 		kore_buf_append(&buf, "' ", 2);
 	}
 	kore_buf_appendf(&buf, "connect_timeout='2' "
-	    "application_name='safeguard'");
+	    "application_name='%s'", app);
 	PQconninfoFree(opts);
 
 	out = kore_buf_stringify(&buf, NULL);
@@ -192,8 +177,8 @@ db_send(struct http_request *req, struct api_req *ar)
 {
 	int		lengths[DB_MAX_PARAMS], formats[DB_MAX_PARAMS], i;
 
-	if (!kore_pgsql_setup(&ar->sql, ar->dbname != NULL ? ar->dbname :
-	    DB_NAME, KORE_PGSQL_ASYNC)) {
+	if (!kore_pgsql_setup(&ar->sql, ar->db ? ar->db : DB_NAME,
+	    KORE_PGSQL_ASYNC)) {
 		/* INIT means all connections are busy: Kore queued us. */
 		if (ar->sql.state == KORE_PGSQL_STATE_INIT) {
 			ar->sql_queued = 1;

@@ -55,6 +55,14 @@ int	module_upload(struct http_request *, struct api_req *);
 int	module_delete(struct http_request *, struct api_req *);
 int	module_reorder(struct http_request *, struct api_req *);
 
+/* reports.c */
+int	admin_report_completions(struct http_request *, struct api_req *);
+int	admin_report_completions_count(struct http_request *,
+	    struct api_req *);
+int	instructor_report_completions(struct http_request *, struct api_req *);
+int	instructor_report_completions_count(struct http_request *,
+	    struct api_req *);
+
 /* certificates.c */
 int	my_certificates(struct http_request *, struct api_req *);
 int	certificate_pdf(struct http_request *, struct api_req *);

@@ -225,6 +225,20 @@ reply_stream_head(struct http_request *req, int status, const char *ctype,
 	access_log(req, status, len);
 }
 
+/*
+ * The head of an answer of unknown length whose chunks the caller queues
+ * itself, framed for chunked transfer encoding (report_stream.c). Kore
+ * 4.1 has no helper for it; its Python binding streams the same way.
+ */
+void
+reply_chunked_head(struct http_request *req, int status, const char *ctype)
+{
+	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+	http_response_header(req, "transfer-encoding", "chunked");
+	reply_send(req, status, ctype, NULL, NULL, 0);
+	access_log(req, status, 0);
+}
+
 #define JSON_CTYPE	"application/json; charset=utf-8"
 
 static void

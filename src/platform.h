@@ -88,6 +88,7 @@ struct api_req {
 
 	/* The database call in flight, and its result once complete. */
 	struct kore_pgsql	sql;
+	const char		*db;		/* NULL: DB_NAME */
 	int			sql_active;
 	int			sql_queued;
 	const char		*query;
@@ -112,11 +113,16 @@ struct api_req {
 	 * counts from before the database decided it). */
 	u_int64_t		pubcache_sent;
 	int			binary;		/* rows in binary format */
-	const char		*dbname;	/* NULL: DB_NAME */
 
 	/* Work moved off the worker's event loop (password hashing). */
 	struct kore_task	task;
 	int			task_active;
+
+	/*
+	 * A handler's own work in flight (report_stream.c): called on every
+	 * wakeup while set, like a statement's continuation.
+	 */
+	api_step		waiting;
 
 	/* Handler-specific data, freed by free_data when set. */
 	void			*data;
@@ -141,6 +147,7 @@ void		reply_encoded(struct http_request *, int, const char *,
 		    const char *, const void *, size_t);
 void		reply_stream_head(struct http_request *, int, const char *,
 		    size_t);
+void		reply_chunked_head(struct http_request *, int, const char *);
 void		reply_json(struct http_request *, int, json_t *);
 void		reply_json_text(struct http_request *, int, const char *,
 		    size_t);
@@ -177,6 +184,8 @@ int		query_page(struct http_request *, char *, size_t);
 
 /* db.c: one asynchronous statement per step. */
 int		db_init(const char *);
+int		db_register(const char *, const char *);
+char		*db_conninfo(const char *, const char *);
 int		db_call(struct http_request *, struct api_req *, const char *,
 		    int, const char **, api_step);
 int		db_call_session(struct http_request *, struct api_req *,
