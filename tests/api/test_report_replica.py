@@ -7,6 +7,7 @@ them), while its reports still answer as of the pause; resumed, they
 catch up. The server's report connection is seen on the standby, which is
 in recovery."""
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -156,6 +157,19 @@ def enrolled(client, slug):
     return courses[0]["enrolled"]
 
 
+def counted(client, slug):
+    r = client.get(f"/api/v1/admin/reports/completions/count?course={slug}")
+    assert r.status_code == 200, r.text
+    return r.json()["rows"]
+
+
+def streamed(client, slug):
+    """The learners' addresses in the streamed report (NDJSON), sorted."""
+    r = client.get(f"/api/v1/admin/reports/completions?course={slug}&format=ndjson")
+    assert r.status_code == 200, r.text
+    return sorted(json.loads(line)["email"].lower() for line in r.text.splitlines() if line)
+
+
 def report_backends(replica, dbname):
     """The app's connections on the standby (the suite's own connection
     here is psycopg2's, with no application name)."""
@@ -179,7 +193,9 @@ def test_reports_read_the_replica_and_writes_stay_on_the_primary(db, instructor,
             assert query(replica, "SELECT pg_is_in_recovery()")[0][0] is True
             assert query(db, "SELECT pg_is_in_recovery()")[0][0] is False
             boss = Remote(base, admin.email)
-            second = Remote(base, new_user(db).email)
+            two = new_user(db).email
+            second = Remote(base, two)
+            both = sorted([learner.email.lower(), two.lower()])
             caught_up(db, replica)
             assert enrolled(boss, slug) == 1
             # The answer came over a connection of the server's to the
@@ -202,13 +218,20 @@ def test_reports_read_the_replica_and_writes_stay_on_the_primary(db, instructor,
                          second.user_id)[0][0] == 1
             assert query(replica, "SELECT count(*) FROM enrollments WHERE user_id = %s",
                          second.user_id)[0][0] == 0
-            # Its reports: as of the pause. The suite's server (primary):
-            # as of now.
+            # Its reports (the summary, the count, the streamed file on a
+            # connection of its own): as of the pause. The suite's server
+            # (on the primary): as of now.
             assert enrolled(boss, slug) == 1
+            assert counted(boss, slug) == 1
+            assert streamed(boss, slug) == [learner.email.lower()]
             assert enrolled(admin, slug) == 2
+            assert counted(admin, slug) == 2
+            assert streamed(admin, slug) == both
 
             query(replica, "SELECT pg_wal_replay_resume()")
-            wait_for(lambda: enrolled(boss, slug) == 2, "the replica's report to catch up")
+            wait_for(lambda: enrolled(boss, slug) == 2, "the replica's summary to catch up")
+            assert counted(boss, slug) == 2
+            assert streamed(boss, slug) == both
         finally:
             replica.close()
 
