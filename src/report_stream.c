@@ -38,6 +38,11 @@
 #include "reports.h"
 
 #define REPORT_CHUNK		(64 * 1024)
+/*
+ * libpq leaves the time a non-blocking connect takes to its caller: a
+ * reports server that does not answer is a 503 after this long.
+ */
+#define REPORT_CONNECT_MS	5000
 
 #define STREAM_CONNECTING	1
 #define STREAM_SENDING		2	/* the COPY statement is leaving */
@@ -64,6 +69,7 @@ struct report_stream {
 	char			*copy;
 	char			*file;
 	char			request_id[REQUEST_ID_LEN + 1];
+	struct kore_timer	*connect_timer;
 	struct http_request	*req;	/* until the head is sent */
 	struct connection	*c;	/* after it */
 	struct kore_buf		buf[2];
@@ -79,6 +85,8 @@ struct report_stream {
 static void	report_event(void *, int);
 static void	report_step(struct report_stream *);
 static void	report_connect_poll(struct report_stream *);
+static void	report_connect_timeout(void *, u_int64_t);
+static void	report_connect_timer_stop(struct report_stream *);
 static void	report_start_poll(struct report_stream *);
 static void	report_watch(struct report_stream *, int);
 static void	report_fail(struct report_stream *, int);
@@ -140,6 +148,8 @@ report_stream_begin(struct http_request *req, struct api_req *ar,
 	}
 	/* libpq's word: poll as if PQconnectPoll had asked for writing. */
 	report_watch(s, WATCH_WRITE);
+	s->connect_timer = kore_timer_add(report_connect_timeout,
+	    REPORT_CONNECT_MS, s, KORE_TIMER_ONESHOT);
 	http_request_sleep(req);
 	return (KORE_RESULT_RETRY);
 }
@@ -216,6 +226,7 @@ report_connect_poll(struct report_stream *s)
 		report_watch(s, WATCH_WRITE);
 		break;
 	case PGRES_POLLING_OK:
+		report_connect_timer_stop(s);
 		if (PQsetnonblocking(s->pg, 1) == -1 ||
 		    !PQsendQuery(s->pg, s->copy)) {
 			report_fail(s, 503);
@@ -229,6 +240,29 @@ report_connect_poll(struct report_stream *s)
 		    s->request_id);
 		report_fail(s, 503);
 		break;
+	}
+}
+
+static void
+report_connect_timeout(void *arg, u_int64_t now)
+{
+	struct report_stream	*s = arg;
+
+	(void)now;
+	s->connect_timer = NULL;	/* Kore frees a one-shot timer */
+	if (s->phase != STREAM_CONNECTING)
+		return;
+	kore_log(LOG_WARNING, "req=%s report: connect timed out",
+	    s->request_id);
+	report_fail(s, 503);
+}
+
+static void
+report_connect_timer_stop(struct report_stream *s)
+{
+	if (s->connect_timer != NULL) {
+		kore_timer_remove(s->connect_timer);
+		s->connect_timer = NULL;
 	}
 }
 
@@ -563,6 +597,7 @@ report_release(struct report_stream *s)
 static void
 report_free(struct report_stream *s)
 {
+	report_connect_timer_stop(s);
 	report_pg_close(s, 1);
 	s->freed = 1;
 	s->c = NULL;

@@ -9,7 +9,7 @@ from collections import Counter
 
 from conftest import ROOT, query
 
-SCHEMAS = ("api", "auth", "content", "learning", "jobs", "certificates", "quiz")
+SCHEMAS = ("api", "auth", "content", "learning", "jobs", "certificates", "quiz", "reports")
 C_FILES = sorted(glob.glob(os.path.join(ROOT, "src", "*.c"))) + \
     [os.path.join(ROOT, "scripts", "sgctl.c")]
 SQL_FILES = sorted(glob.glob(os.path.join(ROOT, "sql", "**", "*.sql"), recursive=True))
