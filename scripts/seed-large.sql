@@ -159,29 +159,39 @@ FROM generate_series(0, 19) AS c;
 -- state: 0 not started, 1 under way, 2 completed.
 CREATE TEMP TABLE seed_enrollments AS
 SELECT e, n, course, enrolled_at, state,
-    CASE WHEN state = 2 THEN least(enrolled_at +
-	make_interval(secs => (1 + 179 * d * d * d) * 86400), now()) END
-	AS completed_at,
+    CASE WHEN state = 2 THEN done_at END AS completed_at,
+    CASE WHEN state = 2 THEN done_at
+	WHEN state = 1 THEN least(enrolled_at + make_interval(secs =>
+	    60 * 86400 * d * d), now()) END AS active_at,
     CASE WHEN state = 1 THEN 1 + floor(random() * 3)::int
 	WHEN state = 2 THEN 4 ELSE 0 END AS lessons_done
 FROM (
-	SELECT e, n, (first_course + j) % 20 AS course,
-	    now() - make_interval(secs => l.ud * 730 * 86400 *
-		(1 - sqrt(random()))) AS enrolled_at,
-	    CASE WHEN s < 0.25 THEN 0 WHEN s < 0.58 THEN 1 ELSE 2 END AS state,
-	    random() AS d
-	FROM (SELECT e, e % :learners + 1 AS n, e / :learners AS j,
-		random() AS s FROM generate_series(0, :enrollments - 1) AS e) x
-	JOIN seed_learners l USING (n),
-	LATERAL (SELECT floor(20 * l.uc * l.up)::int AS first_course) f
-) y;
+	-- Those who would complete after now are still under way.
+	SELECT e, n, course, enrolled_at, done_at, d,
+	    CASE WHEN state = 2 AND done_at > now() THEN 1 ELSE state END
+		AS state
+	FROM (
+		SELECT e, n, (first_course + j) % 20 AS course,
+		    now() - make_interval(secs => l.ud * 730 * 86400 *
+			(1 - sqrt(random()))) AS enrolled_at,
+		    CASE WHEN s < 0.25 THEN 0 WHEN s < 0.58 THEN 1
+			ELSE 2 END AS state,
+		    random() AS d
+		FROM (SELECT e, e % :learners + 1 AS n, e / :learners AS j,
+			random() AS s
+		    FROM generate_series(0, :enrollments - 1) AS e) x
+		JOIN seed_learners l USING (n),
+		LATERAL (SELECT floor(20 * l.uc * l.up)::int AS first_course) f
+	) y,
+	LATERAL (SELECT y.enrolled_at + make_interval(secs =>
+	    (1 + 179 * d * d * d) * 86400) AS done_at) z
+) w;
 
 INSERT INTO enrollments (id, user_id, course_id, enrolled_at, completed_at,
     course_version, last_activity_at, last_lesson_id, source)
 SELECT pg_temp.lid('d000', e), pg_temp.lid('8000', n),
     pg_temp.lid('c000', course), enrolled_at, completed_at, 1,
-    CASE WHEN state = 2 THEN completed_at
-	WHEN state = 1 THEN enrolled_at + (now() - enrolled_at) * 0.7 END,
+    active_at,
     CASE WHEN lessons_done > 0 THEN
 	pg_temp.lid('a000', course * 4 + lessons_done - 1) END,
     'seed'
@@ -207,7 +217,8 @@ SELECT pg_temp.lid('e000', course), pg_temp.lid('d000', e),
 FROM seed_enrollments,
     generate_series(1, 1 + e % 3) AS a,
     LATERAL (SELECT round((30 + 70 * sqrt(random()))::numeric, 4) AS sc,
-	coalesce(completed_at, now()) - make_interval(hours => a) AS t) z
+	coalesce(completed_at, active_at, now()) - make_interval(hours => a)
+	AS t) z
 WHERE state = 2 OR (state = 1 AND e % 4 = 0);
 
 INSERT INTO certificates (enrollment_id, completed_at, user_id, course_id,
@@ -224,6 +235,9 @@ JOIN users u ON u.id = pg_temp.lid('8000', s.n)
 JOIN courses c ON c.id = pg_temp.lid('c000', s.course)
 WHERE s.state = 2 AND s.course % 2 = 0 AND u.erased_at IS NULL;
 
+-- The load skipped the triggers that keep the reports' rollups.
+SELECT reports.rollup_rebuild();
+
 COMMIT;
 
 SELECT count(content.outline_refresh(id)) AS outlines FROM courses
@@ -231,7 +245,8 @@ WHERE slug LIKE 'large-course-%';
 \timing off
 
 VACUUM (ANALYZE) users, courses, enrollments, lesson_progress,
-    quiz_attempts, certificates;
+    quiz_attempts, certificates, report_daily, report_daily_country,
+    report_daily_profession, report_daily_completions;
 
 SELECT (SELECT count(*) FROM users WHERE email LIKE '%@large.example'
 	OR id::text LIKE '00000000-0000-4001-8000-%') AS learners,

@@ -55,13 +55,6 @@ db_register(const char *name, const char *url)
 	return (KORE_RESULT_OK);
 }
 
-/* The next statements of this request go to the reports' database. */
-void
-db_use_reports(struct api_req *ar)
-{
-	ar->db = DB_REPORTS;
-}
-
 /*
  * Rebuilds the URL as keyword=value pairs so a connect timeout and the
  * application name can be added to whatever form DATABASE_URL took.

@@ -35,8 +35,6 @@
 #define HTTP_HEADER_LIMIT	8192
 #define GZIP_MIN_BYTES		860	/* smaller bodies are sent as they are */
 #define DB_NAME			"db"
-/* Report queries: REPORTS_DATABASE_URL when set, else DATABASE_URL. */
-#define DB_REPORTS		"reports"
 #define DB_MAX_PARAMS		16
 
 /* Roles, in increasing order of power. */
@@ -191,7 +189,6 @@ int		db_call(struct http_request *, struct api_req *, const char *,
 int		db_call_session(struct http_request *, struct api_req *,
 		    const char *, int, const char **, api_step);
 const char	*db_json_param(struct api_req *, json_t *);
-void		db_use_reports(struct api_req *);
 int		db_progress(struct http_request *, struct api_req *);
 int		db_reply(struct http_request *, struct api_req *);
 const char	*db_value(struct api_req *, int, int);

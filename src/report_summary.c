@@ -9,6 +9,7 @@
 
 #include "platform.h"
 #include "handlers.h"
+#include "reports.h"
 
 static int	report_summary(struct http_request *, struct api_req *,
 		    const char *);
@@ -43,7 +44,7 @@ report_summary(struct http_request *req, struct api_req *ar,
 			return (KORE_RESULT_OK);
 		params[1 + i] = r == 1 ? args[i] : NULL;
 	}
-	db_use_reports(ar);
+	ar->db = DB_REPORTS;
 	return (db_call_session(req, ar, "SELECT status, body FROM "
 	    "api.report_summary($1, $2, $3, $4, $5, $6)", 4, params,
 	    db_reply));
