@@ -4,11 +4,12 @@
 -- api.report_completions checks the session and the filters and answers
 -- them normalised (reports.scope); src/reports.c then streams the rows of
 -- reports.completions(<those filters>) with COPY on a connection of its
--- own, and api.report_completions_count counts the same rows. Both run on
+-- own, and api.report_completions_count counts the same enrollments
+-- (reports.enrollments, which reports.completions reads). Both run on
 -- the reports database (REPORTS_DATABASE_URL, a replica when set): nothing
 -- here writes.
 --
--- The filters reach reports.completions as one jsonb constant (a literal
+-- The filters reach these functions as one jsonb constant (a literal
 -- in the COPY, EXECUTE in the count), so the planner folds every absent
 -- filter's "IS NULL OR ..." away and plans for the filters given: a
 -- report of one course reads that course's enrollments by index, not all
@@ -16,7 +17,7 @@
 
 -- A date of the query string (YYYY-MM-DD), or 400 invalid_query naming it.
 CREATE OR REPLACE FUNCTION reports.date_arg(p_args jsonb, p_name text)
-RETURNS date LANGUAGE plpgsql IMMUTABLE AS $$
+RETURNS date LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	v	text := p_args->>p_name;
 	d	date;
