@@ -49,6 +49,11 @@ const routes = [
 		name: 'audit', roles: ADMIN, nav: 'audit' },
 	{ re: /^\/staff\/enrollments$/, view: () => import('./staff-admin.js'),
 		name: 'enrollments', roles: ADMIN, nav: 'enrollments' },
+	{ re: /^\/staff\/reports$/, view: () => import('./staff-reports.js'),
+		roles: STAFF, nav: 'reports' },
+	{ re: /^\/staff\/reports\/summary$/,
+		view: () => import('./staff-summary.js'), roles: STAFF,
+		nav: 'reports' },
 	{ re: /^\/staff\/certificates$/,
 		view: () => import('./staff-certificates.js'), roles: ADMIN,
 		nav: 'certificates' },
@@ -56,6 +61,8 @@ const routes = [
 
 const NAV = [
 	{ nav: 'courses', href: '/staff', key: 'staff.nav.courses', roles: STAFF },
+	{ nav: 'reports', href: '/staff/reports', key: 'staff.nav.reports',
+		roles: STAFF },
 	{ nav: 'users', href: '/staff/users', key: 'staff.nav.users',
 		roles: ADMIN },
 	{ nav: 'audit', href: '/staff/audit', key: 'staff.nav.audit',
