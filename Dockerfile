@@ -76,7 +76,13 @@ RUN useradd --system --user-group --uid 10001 \
         --home-dir /var/lib/safeguard --shell /usr/sbin/nologin safeguard \
     && mkdir -p /var/lib/safeguard \
     && chown safeguard:safeguard /var/lib/safeguard \
-    && chmod 0700 /var/lib/safeguard
+    && chmod 0700 /var/lib/safeguard \
+    && fc-cache -fs
+
+# fc-cache above, as the last step as root: the workers' seccomp filter
+# allows no chmod or link, so fontconfig must find every font folder's
+# cache valid (with /usr/local/share/fonts's stale, each worker tried to
+# write one and was killed, over and over).
 
 ENV SG_VAR_DIR=/var/lib/safeguard \
     SG_LISTEN_PORT=8888 \
