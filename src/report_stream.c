@@ -450,12 +450,14 @@ static int
 report_pump_row(struct report_stream *s)
 {
 	struct kore_buf		*b;
+	const char		*sep;
 	char			*row;
 	int			n;
 
 	b = &s->buf[s->fill];
 	if ((n = PQgetCopyData(s->pg, &row, 1)) > 0) {
-		kore_buf_appendf(b, "%s", report_row_sep(s->format, s->rows));
+		sep = report_row_sep(s->format, s->rows);
+		kore_buf_append(b, sep, strlen(sep));
 		kore_buf_append(b, row, report_row_len(s->format, row, n));
 		PQfreemem(row);
 		s->rows++;
@@ -521,6 +523,15 @@ report_send(struct report_stream *s, int last)
 	}
 	s->inflight = 1;
 	s->fill ^= 1;
+	/*
+	 * Kore restarts a connection's idle timer only on its own socket
+	 * events, and checks it once the request is gone: a client that
+	 * reads as fast as we write gives it none, and the stream was cut
+	 * after http_keepalive_time. A chunk goes out only once the one
+	 * before it is written, so this restart is progress; a client that
+	 * stops reading stops it, and is dropped as before.
+	 */
+	kore_connection_start_idletimer(s->c);
 	net_send_stream(s->c, b->data + start, b->offset - start, report_sent,
 	    &nb);
 	nb->extra = s;
