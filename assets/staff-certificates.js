@@ -8,7 +8,8 @@ import {
 	h, add, t, api, getJSON, request, errorText, fmtDate, saveBlob,
 	ApiError,
 } from './lib.js';
-import { field, formError, showError, setError, clearErrors } from './staff-ui.js';
+import { field, formError, showError, setError, clearErrors, pager }
+	from './staff-ui.js';
 import { statusWords } from './certificates.js';
 import { expiresLabel } from './verify.js';
 
@@ -89,20 +90,6 @@ function searchForm(ctx, courses, now) {
 		ctx.navigate(s ? `/staff/certificates?${s}` : '/staff/certificates');
 	});
 	return form;
-}
-
-// Previous and next as links, so each page has its address.
-function pager(params, page, hasNext) {
-	const link = (p, key) => {
-		const q = new URLSearchParams(params);
-		q.set('page', String(p));
-		return h('a', { href: `?${q}`, class: 'button secondary' }, t(key));
-	};
-	return h('nav', { class: 'buttons pager', 'aria-label':
-		t('staff.common.pages') },
-	page > 1 ? link(page - 1, 'staff.common.previous') : null,
-	h('span', { class: 'muted' }, t('staff.common.page', { n: page })),
-	hasNext ? link(page + 1, 'staff.common.next') : null);
 }
 
 // ---------------------------------------------------------------- zip

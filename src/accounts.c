@@ -222,13 +222,7 @@ auth_register(struct http_request *req, struct api_req *ar)
 	const char	*email, *params[2];
 	char		addr[64];
 
-	if (!session_origin_ok(req)) {
-		session_csrf_refuse(req);
-		return (KORE_RESULT_OK);
-	}
-	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
-		return (KORE_RESULT_OK);
-	if (!body_only(req, ar->body, fields))
+	if (!session_public_body(req, ar, fields))
 		return (KORE_RESULT_OK);
 
 	w = pw_work_new(ar);
@@ -299,13 +293,7 @@ auth_login(struct http_request *req, struct api_req *ar)
 	const char	*email, *params[2];
 	char		addr[64];
 
-	if (!session_origin_ok(req)) {
-		session_csrf_refuse(req);
-		return (KORE_RESULT_OK);
-	}
-	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
-		return (KORE_RESULT_OK);
-	if (!body_only(req, ar->body, fields))
+	if (!session_public_body(req, ar, fields))
 		return (KORE_RESULT_OK);
 
 	w = pw_work_new(ar);

@@ -38,13 +38,7 @@ auth_password_reset(struct http_request *req, struct api_req *ar)
 	const char	*email, *params[1];
 	char		 norm[EMAIL_MAX + 1];
 
-	if (!session_origin_ok(req)) {
-		session_csrf_refuse(req);
-		return (KORE_RESULT_OK);
-	}
-	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
-		return (KORE_RESULT_OK);
-	if (!body_only(req, ar->body, fields) ||
+	if (!session_public_body(req, ar, fields) ||
 	    !body_string(req, ar->body, "email", 1, 1, EMAIL_MAX, &email))
 		return (KORE_RESULT_OK);
 	/* A malformed address is an unknown one: the same statement runs. */
@@ -62,13 +56,7 @@ auth_password_reset_confirm(struct http_request *req, struct api_req *ar)
 	struct reset_work	*w;
 	const char		*token, *pw, *problem, *params[1];
 
-	if (!session_origin_ok(req)) {
-		session_csrf_refuse(req);
-		return (KORE_RESULT_OK);
-	}
-	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
-		return (KORE_RESULT_OK);
-	if (!body_only(req, ar->body, fields) ||
+	if (!session_public_body(req, ar, fields) ||
 	    !body_string(req, ar->body, "token", 1, 1, TOKEN_MAX, &token) ||
 	    !body_string(req, ar->body, "password", 1, 1, PASSWORD_MAX_BYTES,
 	    &pw))
@@ -141,13 +129,7 @@ auth_verify_email(struct http_request *req, struct api_req *ar)
 	static const char *const fields[] = { "token", NULL };
 	const char	*token, *params[2];
 
-	if (!session_origin_ok(req)) {
-		session_csrf_refuse(req);
-		return (KORE_RESULT_OK);
-	}
-	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
-		return (KORE_RESULT_OK);
-	if (!body_only(req, ar->body, fields) ||
+	if (!session_public_body(req, ar, fields) ||
 	    !body_string(req, ar->body, "token", 1, 1, TOKEN_MAX, &token))
 		return (KORE_RESULT_OK);
 	params[0] = token;

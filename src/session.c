@@ -332,6 +332,24 @@ session_origin_ok(struct http_request *req)
 	return (!strcmp(origin, app_config.public_origin));
 }
 
+/*
+ * The body of a public route that changes state (sign-in, registration,
+ * the mail links): from our own origin, a JSON object holding only the
+ * given members, kept in ar->body. Returns 0 once it has answered.
+ */
+int
+session_public_body(struct http_request *req, struct api_req *ar,
+    const char *const *fields)
+{
+	if (!session_origin_ok(req)) {
+		session_csrf_refuse(req);
+		return (0);
+	}
+	if ((ar->body = body_json(req, JSON_BODY_MAX)) == NULL)
+		return (0);
+	return (body_only(req, ar->body, fields));
+}
+
 /* Double submit: the X-CSRF-Token header must equal the sg_csrf cookie. */
 static int
 csrf_ok(struct http_request *req)

@@ -25,6 +25,8 @@ char		*session_access_token(const char *, const char *,
 		    const char *);
 int		session_origin_ok(struct http_request *);
 void		session_csrf_refuse(struct http_request *);
+int		session_public_body(struct http_request *, struct api_req *,
+		    const char *const *);
 int		session_refresh_cookie(struct http_request *, char **);
 void		session_set_cookies(struct http_request *, const char *,
 		    const char *);

@@ -379,11 +379,7 @@ DECLARE
 	x	certificates;
 BEGIN
 	PERFORM auth.check(p_uid, p_sid);
-	SELECT * INTO c FROM courses WHERE slug = p_slug AND status = 'published';
-	IF NOT FOUND THEN
-		PERFORM api.refuse(404, 'course_not_found',
-		    'No course has that address.');
-	END IF;
+	c := learning.published_course(p_slug);
 	SELECT * INTO e FROM enrollments
 	WHERE user_id = p_uid AND course_id = c.id FOR UPDATE;
 	IF NOT FOUND THEN

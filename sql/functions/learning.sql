@@ -506,6 +506,23 @@ $$;
 CREATE OR REPLACE TRIGGER quiz_passes_complete AFTER INSERT ON quiz_passes
     FOR EACH ROW EXECUTE FUNCTION learning.quiz_pass_complete();
 
+-- The published course at this address, else a 404: what a learner may
+-- enroll in (api.enroll) or take again (api.enrollment_renew).
+CREATE OR REPLACE FUNCTION learning.published_course(p_slug text)
+RETURNS courses
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	courses;
+BEGIN
+	SELECT * INTO c FROM courses WHERE slug = p_slug AND status = 'published';
+	IF NOT FOUND THEN
+		PERFORM api.refuse(404, 'course_not_found',
+		    'No course has that address.');
+	END IF;
+	RETURN c;
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION api.enroll(p_uid uuid, p_sid uuid, p_slug text)
 RETURNS api.reply
 LANGUAGE plpgsql AS $$
@@ -514,11 +531,7 @@ DECLARE
 	r	record;
 BEGIN
 	PERFORM auth.check(p_uid, p_sid);
-	SELECT * INTO c FROM courses WHERE slug = p_slug AND status = 'published';
-	IF NOT FOUND THEN
-		PERFORM api.refuse(404, 'course_not_found',
-		    'No course has that address.');
-	END IF;
+	c := learning.published_course(p_slug);
 	SELECT * INTO r FROM learning.enroll(p_uid, c.id, 'self');
 	CASE r.status
 	WHEN 'not_open' THEN
@@ -604,10 +617,7 @@ BEGIN
 	    FROM enrollments e JOIN courses c ON c.id = e.course_id
 	    WHERE e.user_id = p_uid AND e.left_at IS NULL), '[]')::text
 	INTO v_body
-	FROM sessions s JOIN users u ON u.id = s.user_id
-	WHERE s.id = p_sid AND s.user_id = p_uid
-	  AND s.revoked_at IS NULL AND s.expires_at > now()
-	  AND u.disabled_at IS NULL AND u.erased_at IS NULL;
+	FROM auth.live_role(p_uid, p_sid) u;
 	IF NOT FOUND THEN
 		PERFORM api.refuse(401, 'session_ended',
 		    'This session has ended; sign in again.');
@@ -674,15 +684,12 @@ BEGIN
 		WHERE lp.enrollment_id = e.id
 		  AND lp.lesson_id = l.id))::text AS body
 	INTO v
-	FROM sessions s JOIN users u ON u.id = s.user_id
+	FROM auth.live_role(p_uid, p_sid) u
 	LEFT JOIN lessons l ON l.id = p_lesson
 	LEFT JOIN modules m ON m.id = l.module_id
 	LEFT JOIN courses c ON c.id = l.course_id
 	LEFT JOIN enrollments e ON e.user_id = p_uid
-	    AND e.course_id = l.course_id AND e.left_at IS NULL
-	WHERE s.id = p_sid AND s.user_id = p_uid
-	  AND s.revoked_at IS NULL AND s.expires_at > now()
-	  AND u.disabled_at IS NULL AND u.erased_at IS NULL;
+	    AND e.course_id = l.course_id AND e.left_at IS NULL;
 	IF NOT FOUND THEN
 		PERFORM api.refuse(401, 'session_ended',
 		    'This session has ended; sign in again.');
@@ -752,14 +759,11 @@ BEGIN
 	SELECT u.role, l.id AS lesson_id, l.course_id, c.status,
 	    x.id AS enrollment_id
 	INTO a
-	FROM sessions s JOIN users u ON u.id = s.user_id
+	FROM auth.live_role(p_uid, p_sid) u
 	LEFT JOIN lessons l ON l.id = p_lesson
 	LEFT JOIN courses c ON c.id = l.course_id
 	LEFT JOIN enrollments x ON x.user_id = p_uid
-	    AND x.course_id = l.course_id AND x.left_at IS NULL
-	WHERE s.id = p_sid AND s.user_id = p_uid
-	  AND s.revoked_at IS NULL AND s.expires_at > now()
-	  AND u.disabled_at IS NULL AND u.erased_at IS NULL;
+	    AND x.course_id = l.course_id AND x.left_at IS NULL;
 	IF NOT FOUND THEN
 		PERFORM api.refuse(401, 'session_ended',
 		    'This session has ended; sign in again.');
