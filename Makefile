@@ -151,6 +151,7 @@ UNIT_LIBS_jwt_header := -ljansson
 UNIT_LIBS_cert_pdf = $(CERT_PDF_FLAGS)
 UNIT_LIBS_verifycache := src/pubcache.c
 UNIT_LIBS_attempt_cache := -ljansson
+UNIT_LIBS_lesson_cache := -lz
 UNIT_LIBS_metrics := -ljansson
 UNIT_LIBS_logline := -ljansson
 UNIT_LIBS_ob3 := -ljwt -ljansson -lcrypto

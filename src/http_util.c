@@ -291,6 +291,15 @@ reply_json_text(struct http_request *req, int status, const char *text,
 	reply_raw(req, status, JSON_CTYPE, text, len);
 }
 
+/* A JSON answer already in the given content encoding (NULL: none). */
+void
+reply_json_encoded(struct http_request *req, int status, const char *encoding,
+    const void *data, size_t len)
+{
+	reply_json_headers(req);
+	reply_encoded(req, status, JSON_CTYPE, encoding, data, len);
+}
+
 /* A JSON answer whose gzip form (or NULL) was made earlier. */
 void
 reply_json_ready(struct http_request *req, int status,

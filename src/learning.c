@@ -15,6 +15,7 @@
 #include "platform.h"
 #include "handlers.h"
 #include "csv.h"
+#include "lesson_cache.h"
 #include "validate.h"
 
 #define IDEMPOTENCY_KEY_MAX	128
@@ -23,6 +24,12 @@
 #define CSV_ROWS_MAX		10000
 
 static int	lesson_id_ok(struct http_request *, struct api_req *);
+static int	lesson_read(struct http_request *, struct api_req *,
+		    const char *);
+static int	lesson_answer(struct http_request *, struct api_req *);
+static int	lesson_reply(struct http_request *, struct api_req *);
+static void	lesson_send(struct http_request *, const struct lesson_head *,
+		    const char *);
 static int	idempotency_key(struct http_request *, const char **);
 static json_t	*csv_rows(struct http_request *, const char *, size_t);
 
@@ -63,16 +70,105 @@ lesson_id_ok(struct http_request *req, struct api_req *ar)
 	return (0);
 }
 
+/*
+ * A lesson: api.lesson_read, one small statement, answers an enrolled
+ * learner of a published course with the progress and the lesson's
+ * version, and sends the head (lesson_cache.h) only when this worker holds
+ * another version. Anyone else (staff, strangers, ended sessions, unknown
+ * lessons) is answered by api.lesson_get, which applies every rule.
+ */
 int
 lesson_get(struct http_request *req, struct api_req *ar)
 {
-	const char	*params[1];
-
 	if (!lesson_id_ok(req, ar))
 		return (KORE_RESULT_OK);
+	return (lesson_read(req, ar,
+	    lesson_cache_version(api_param(ar, 0))));
+}
+
+static int
+lesson_read(struct http_request *req, struct api_req *ar,
+    const char *version)
+{
+	const char	*params[2];
+
 	params[0] = api_param(ar, 0);
-	return (db_call_session(req, ar, "SELECT status, body FROM "
-	    "api.lesson_get($1, $2, $3)", 1, params, db_reply));
+	params[1] = version;
+	return (db_call_session(req, ar, "SELECT status, body, version, head "
+	    "FROM api.lesson_read($1, $2, $3, $4)", 2, params, lesson_answer));
+}
+
+static int
+lesson_answer(struct http_request *req, struct api_req *ar)
+{
+	const char	*params[1];
+
+	if (db_rows(ar) == 1 && atoi(db_value(ar, 0, 0)) != 0)
+		return (lesson_reply(req, ar));
+	params[0] = api_param(ar, 0);
+	return (db_call_session(req, ar, "SELECT status, body, version, head "
+	    "FROM api.lesson_get($1, $2, $3)", 1, params, lesson_reply));
+}
+
+/* Status, body (the progress when 200), version, head (or NULL). */
+static int
+lesson_reply(struct http_request *req, struct api_req *ar)
+{
+	const struct lesson_head	*h;
+	const char			*lesson, *version;
+	int				status;
+
+	if (db_rows(ar) != 1) {
+		reply_error(req, 500, "internal_error",
+		    "The server could not build its answer.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	status = atoi(db_value(ar, 0, 0));
+	if (status != 200)
+		return (db_reply(req, ar));
+
+	lesson = api_param(ar, 0);
+	version = db_value(ar, 0, 2);
+	if (!db_isnull(ar, 0, 3))
+		h = lesson_cache_put(lesson, version, db_value(ar, 0, 3));
+	else if ((h = lesson_cache_get(lesson, version)) == NULL)
+		return (lesson_read(req, ar, ""));	/* slot taken since */
+	if (h == NULL) {
+		reply_error(req, 500, "internal_error",
+		    "The server could not build its answer.", NULL);
+		return (KORE_RESULT_OK);
+	}
+	lesson_send(req, h, db_isnull(ar, 0, 1) ? "null" : db_value(ar, 0, 1));
+	return (KORE_RESULT_OK);
+}
+
+/* The head and the progress as one JSON object, gzipped when asked. */
+static void
+lesson_send(struct http_request *req, const struct lesson_head *h,
+    const char *progress)
+{
+	struct kore_buf	tail;
+	u_int8_t	*body;
+	size_t		len;
+	int		gz, ok;
+
+	kore_buf_init(&tail, 128);
+	kore_buf_appendf(&tail, ", \"progress\" : %s}", progress);
+	gz = h->len >= GZIP_MIN_BYTES && accepts_gzip(req);
+	if (gz)
+		ok = lesson_cache_gzip(h, (const char *)tail.data, tail.offset,
+		    &body, &len);
+	else
+		ok = lesson_cache_text(h, (const char *)tail.data, tail.offset,
+		    (char **)&body, &len);
+	kore_buf_cleanup(&tail);
+	if (!ok) {
+		reply_error(req, 500, "internal_error",
+		    "The server could not build its answer.", NULL);
+		return;
+	}
+	reply_json_encoded(req, 200, gz ? "gzip" : NULL, body, len);
+	free(body);
 }
 
 /* The Idempotency-Key header: 1..128 visible ASCII characters. */

@@ -153,6 +153,8 @@ void		reply_chunked_head(struct http_request *, int, const char *);
 void		reply_json(struct http_request *, int, json_t *);
 void		reply_json_text(struct http_request *, int, const char *,
 		    size_t);
+void		reply_json_encoded(struct http_request *, int, const char *,
+		    const void *, size_t);
 void		reply_json_ready(struct http_request *, int,
 		    const struct pubcache_answer *);
 void		reply_error(struct http_request *, int, const char *,

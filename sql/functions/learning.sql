@@ -627,31 +627,19 @@ END;
 $$;
 
 /*
- * A lesson as its reader sees it. One statement finds the session, the
- * lesson, its course and module, the caller's enrollment and progress and
- * builds the answer (issue 25: the ten statements of the first version,
- * each planned apart in PL/pgSQL, ran at 0.15 of what the database can
- * do). The rules of learning.lesson_access and lesson_lock stay: when the
- * caller is not enrolled, the course not published, or a lock is possible
- * (a sequential course, a module that requires the previous ones), they
- * decide, staff (content.can_edit) first, as before; an enrolled learner
- * of a published course whose lesson no rule can lock needs neither.
- * Before and after are in reading order (module position, then lesson
- * position, as learning.course_lessons numbers them). The answer is built
- * in the statement, not in a helper: a SQL function with sub-selects is
- * not inlined, and would be planned again on every call.
+ * A lesson's answer without the reader's progress: what every reader of
+ * the lesson is sent alike, the JSON object api.lesson_get and
+ * api.lesson_read hand to src/learning.c, which keeps it by lesson and
+ * version (src/lesson_cache.c) and adds "progress" as the object's last
+ * member. Before and after are in reading order (module position, then
+ * lesson position, as learning.course_lessons numbers them).
  */
-CREATE OR REPLACE FUNCTION api.lesson_get(p_uid uuid, p_sid uuid, p_lesson uuid)
-RETURNS api.reply
-LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION learning.lesson_head(p_lesson uuid)
+RETURNS text LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	v	record;
-	v_lock	jsonb;
+	v_head	text;
 BEGIN
-	SELECT u.role, l.id AS lesson_id, l.course_id, c.status,
-	    c.sequential OR m.requires_previous AS lockable,
-	    e.id AS enrollment_id,
-	    json_build_object(
+	SELECT json_build_object(
 	    'id', l.id, 'key', l.key, 'title', l.title,
 	    'minutes', l.minutes, 'html', l.html,
 	    'video', CASE WHEN l.video_url IS NULL THEN NULL ELSE
@@ -675,14 +663,57 @@ BEGIN
 		FROM lessons n JOIN modules nm ON nm.id = n.module_id
 		WHERE n.course_id = l.course_id
 		  AND (nm.position, n.position) > (m.position, l.position)
-		ORDER BY nm.position, n.position LIMIT 1),
-	    'progress', (SELECT json_build_object(
+		ORDER BY nm.position, n.position LIMIT 1))::text
+	INTO v_head
+	FROM lessons l JOIN modules m ON m.id = l.module_id
+	JOIN courses c ON c.id = l.course_id
+	WHERE l.id = p_lesson;
+	RETURN v_head;
+END;
+$$;
+
+/*
+ * What names a lesson's head: it changes whenever the head may. The
+ * course's outline (its entity tag) holds the course's title and language,
+ * every module's key and title and every lesson's title and place, so
+ * prev and next; the lesson's updated_at moves when an upload rewrites
+ * its body, video or attachments (content.module_import).
+ */
+CREATE OR REPLACE FUNCTION learning.lesson_version(p_etag text,
+    p_updated_at timestamptz)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(p_etag, '') || ':'
+	    || floor(extract(epoch FROM p_updated_at) * 1000000)::bigint;
+$$;
+
+/*
+ * A lesson for its reader, the slow and rare way: for staff, a learner
+ * not enrolled, a course not published, a session ended or a lesson
+ * unknown, when api.lesson_read answers status 0 or nothing. The rules
+ * of learning.lesson_access and lesson_lock decide, staff
+ * (content.can_edit) first. Answers as api.lesson_read does: status 200
+ * with the progress as body (null when the reader has none) and the head
+ * with its version; 403 with the lock as body; refusals raised.
+ */
+CREATE OR REPLACE FUNCTION api.lesson_get(p_uid uuid, p_sid uuid,
+    p_lesson uuid, OUT status int, OUT body text, OUT version text,
+    OUT head text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v	record;
+	v_lock	jsonb;
+BEGIN
+	SELECT u.role, l.id AS lesson_id, l.course_id, c.status,
+	    c.sequential OR m.requires_previous AS lockable,
+	    e.id AS enrollment_id,
+	    learning.lesson_version(c.outline_etag, l.updated_at) AS version,
+	    (SELECT json_build_object(
 		'status', CASE WHEN lp.completed_at IS NOT NULL THEN 'completed'
 		    ELSE 'in_progress' END,
 		'position', lp.position, 'time_spent', lp.time_spent)
 		FROM lesson_progress lp
 		WHERE lp.enrollment_id = e.id
-		  AND lp.lesson_id = l.id))::text AS body
+		  AND lp.lesson_id = l.id)::text AS progress
 	INTO v
 	FROM auth.live_role(p_uid, p_sid) u
 	LEFT JOIN lessons l ON l.id = p_lesson
@@ -709,12 +740,62 @@ BEGIN
 		END IF;
 		v_lock := learning.lesson_lock(v.enrollment_id, p_lesson);
 		IF v_lock IS NOT NULL THEN
-			RETURN ROW(403, jsonb_build_object('error', v_lock)::text)
-			    ::api.reply;
+			status := 403;
+			body := jsonb_build_object('error', v_lock)::text;
+			RETURN;
 		END IF;
 	END IF;
-	RETURN ROW(200, v.body)::api.reply;
+	status := 200;
+	body := v.progress;
+	version := v.version;
+	head := learning.lesson_head(p_lesson);
 END;
+$$;
+
+/*
+ * A lesson for an enrolled learner of a published course, the hot path
+ * (issue 25): one SELECT of primary-key and unique-index lookups, as the
+ * minimal statement of tests/bench/minimal/lesson.sql, inlined into the
+ * caller's statement (a one-SELECT SQL function). The head is sent only
+ * when p_version, the version the worker holds, is not the lesson's own.
+ * Status 200: body the progress (null when none); 403: body the lock
+ * (learning.lesson_lock, asked only of lessons a rule can lock); 0, or
+ * no row (the session ended): api.lesson_get decides.
+ */
+CREATE OR REPLACE FUNCTION api.lesson_read(p_uid uuid, p_sid uuid,
+    p_lesson uuid, p_version text)
+RETURNS TABLE (status int, body text, version text, head text)
+LANGUAGE sql STABLE AS $$
+	SELECT x.status,
+	    CASE x.status WHEN 200 THEN x.progress
+		WHEN 403 THEN jsonb_build_object('error', x.lock)::text END,
+	    x.version,
+	    CASE WHEN x.status = 200 AND x.version <> p_version
+		THEN learning.lesson_head(p_lesson) END
+	FROM (
+		SELECT CASE WHEN l.id IS NULL OR e.id IS NULL
+			OR c.status <> 'published' THEN 0
+		    WHEN k.lock IS NOT NULL THEN 403 ELSE 200 END AS status,
+		    k.lock,
+		    learning.lesson_version(c.outline_etag, l.updated_at)
+			AS version,
+		    CASE WHEN lp.enrollment_id IS NOT NULL THEN json_build_object(
+			'status', CASE WHEN lp.completed_at IS NOT NULL
+			    THEN 'completed' ELSE 'in_progress' END,
+			'position', lp.position,
+			'time_spent', lp.time_spent)::text END AS progress
+		FROM auth.live_role(p_uid, p_sid) u
+		LEFT JOIN lessons l ON l.id = p_lesson
+		LEFT JOIN modules m ON m.id = l.module_id
+		LEFT JOIN courses c ON c.id = l.course_id
+		LEFT JOIN enrollments e ON e.user_id = p_uid
+		    AND e.course_id = l.course_id AND e.left_at IS NULL
+		LEFT JOIN lesson_progress lp ON lp.enrollment_id = e.id
+		    AND lp.lesson_id = l.id
+		LEFT JOIN LATERAL (SELECT CASE WHEN e.id IS NOT NULL
+		    AND (c.sequential OR m.requires_previous)
+		    THEN learning.lesson_lock(e.id, l.id) END AS lock) k ON true
+	) x;
 $$;
 
 /*
