@@ -799,43 +799,17 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 /*
- * One progress beat. The Idempotency-Key names one request of one user:
- * sent again with the same lesson and body it gets the first answer back
- * and changes nothing; sent with another lesson or body it is refused
- * (422 idempotency_key_reused, as the IETF Idempotency-Key draft asks);
- * sent twice at once, the second waits on the key's advisory lock and is
- * then answered as a replay. Time credited is capped three times: in a
- * lesson, by the wall clock since its previous beat plus a slack, and in
- * total by the wall clock since its first beat plus the slack; and across
- * all the learner's lessons and courses by their clock
- * (learning.clock_credit), so concurrent or replayed beats cannot add up
- * to more time than has passed.
- *
- * The statements are few (issue 25): one finds the session, lesson,
- * course and enrollment (learning.lesson_access's rules decide only when
- * the caller is not enrolled or the course not published), the lesson's
- * lock is looked up only when a rule can lock it, and completion and the
- * percent are not asked again of an enrollment already completed.
+ * The enrollment a beat writes under, locked, for callers the fast path of
+ * api.progress_put did not find: staff of an unpublished course, or a
+ * refusal (the session ended, no such lesson, not enrolled), decided by
+ * learning.lesson_access's rules as before.
  */
-CREATE OR REPLACE FUNCTION api.progress_put(p_uid uuid, p_sid uuid,
-    p_lesson uuid, p_key text, p_position real, p_delta int,
-    p_completed boolean)
-RETURNS api.reply
-LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION learning.beat_enrollment(p_uid uuid, p_sid uuid,
+    p_lesson uuid)
+RETURNS enrollments LANGUAGE plpgsql AS $$
 DECLARE
-	a		record;
-	e		enrollments;
-	lp		lesson_progress;
-	b		progress_beats;
-	v_request	jsonb;
-	v_key_hash	bigint := learning.beat_lock_key(p_uid, p_key);
-	v_lock		jsonb;
-	v_credit	int;
-	v_budget	int;
-	v_done		boolean;
-	v_lockable	boolean;
-	v_percent	int;
-	v_body		jsonb;
+	a	record;
+	e	enrollments;
 BEGIN
 	SELECT u.role, l.id AS lesson_id, l.course_id, c.status,
 	    x.id AS enrollment_id
@@ -852,19 +826,84 @@ BEGIN
 	IF a.lesson_id IS NULL THEN
 		PERFORM api.refuse(404, 'lesson_not_found', 'No such lesson.');
 	END IF;
-	IF a.enrollment_id IS NULL OR a.status <> 'published' THEN
-		IF NOT content.can_edit(p_uid, a.role, a.course_id) THEN
-			IF a.status <> 'published' THEN
-				PERFORM api.refuse(404, 'lesson_not_found',
-				    'No such lesson.');
-			END IF;
-			PERFORM api.refuse(403, 'not_enrolled',
-			    'Enroll in this course to read its lessons.');
+	IF NOT content.can_edit(p_uid, a.role, a.course_id) THEN
+		IF a.status <> 'published' THEN
+			PERFORM api.refuse(404, 'lesson_not_found',
+			    'No such lesson.');
 		END IF;
-		IF a.enrollment_id IS NULL THEN
-			PERFORM api.refuse(403, 'not_enrolled',
-			    'Enroll in this course to record progress.');
-		END IF;
+		PERFORM api.refuse(403, 'not_enrolled',
+		    'Enroll in this course to read its lessons.');
+	END IF;
+	SELECT * INTO e FROM enrollments WHERE id = a.enrollment_id
+	    AND left_at IS NULL FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM api.refuse(403, 'not_enrolled',
+		    'Enroll in this course to record progress.');
+	END IF;
+	RETURN e;
+END;
+$$;
+
+-- How stale enrollments.last_activity_at may grow while a learner reads
+-- on: a beat writes it only when it is older (or the lesson changed). It
+-- orders "my enrollments" and counts the reports' "active in 30 days";
+-- written on every beat it cost a non-HOT update of the enrollment, an
+-- entry in each of its indexes, on every beat (issue 25).
+CREATE OR REPLACE FUNCTION learning.activity_resolution()
+RETURNS interval LANGUAGE sql IMMUTABLE AS $$ SELECT interval '5 minutes' $$;
+
+/*
+ * One progress beat. The Idempotency-Key names one request of one user:
+ * sent again with the same lesson and body it gets the first answer back
+ * and changes nothing; sent with another lesson or body it is refused
+ * (422 idempotency_key_reused, as the IETF Idempotency-Key draft asks);
+ * sent twice at once, the second waits on the key's advisory lock and is
+ * then answered as a replay. Time credited is capped three times: in a
+ * lesson, by the wall clock since its previous beat plus a slack, and in
+ * total by the wall clock since its first beat plus the slack; and across
+ * all the learner's lessons and courses by their clock
+ * (learning.clock_credit), so concurrent or replayed beats cannot add up
+ * to more time than has passed.
+ *
+ * The statements are few (issue 25). The first finds the session, the
+ * lesson and the enrollment of a published course, and locks the
+ * enrollment, which serialises every write of this learner in this
+ * course (learning.beat_enrollment takes the other callers). Under the
+ * lock, one statement reads afresh what may have changed while it waited
+ * (a module upload may have removed the lesson: it locks the enrollments
+ * first, learning.enrollments_lock), whether a rule can lock the lesson,
+ * the progress row and the counts for the percent. The progress row is
+ * written by one upsert; the enrollment only when the lesson changed (a
+ * HOT update: last_lesson_id is in no index) or its last activity is
+ * older than learning.activity_resolution().
+ */
+CREATE OR REPLACE FUNCTION api.progress_put(p_uid uuid, p_sid uuid,
+    p_lesson uuid, p_key text, p_position real, p_delta int,
+    p_completed boolean)
+RETURNS api.reply
+LANGUAGE plpgsql AS $$
+DECLARE
+	e		enrollments;
+	v		record;
+	lp		lesson_progress;
+	b		progress_beats;
+	v_request	jsonb;
+	v_key_hash	bigint := learning.beat_lock_key(p_uid, p_key);
+	v_lock		jsonb;
+	v_credit	int;
+	v_done		boolean := false;
+	v_percent	int;
+	v_body		jsonb;
+BEGIN
+	SELECT x.* INTO e
+	FROM auth.live_role(p_uid, p_sid) u
+	JOIN lessons l ON l.id = p_lesson
+	JOIN courses c ON c.id = l.course_id AND c.status = 'published'
+	JOIN enrollments x ON x.user_id = p_uid AND x.course_id = l.course_id
+	    AND x.left_at IS NULL
+	FOR UPDATE OF x;
+	IF NOT FOUND THEN
+		e := learning.beat_enrollment(p_uid, p_sid, p_lesson);
 	END IF;
 
 	v_request := jsonb_build_object('position', p_position,
@@ -881,26 +920,23 @@ BEGIN
 		RETURN api.ok(b.response::json);
 	END IF;
 
-	-- Serialise every write of this learner in this course. What
-	-- lesson_access read may have changed before the lock was granted:
-	-- the learner may have left, and the lesson may be gone, removed by
-	-- a module upload (which locks the enrollments first, so that under
-	-- this lock the lesson stays: learning.enrollments_lock).
-	SELECT * INTO e FROM enrollments WHERE id = a.enrollment_id
-	    AND left_at IS NULL FOR UPDATE;
-	IF NOT FOUND THEN
-		PERFORM api.refuse(403, 'not_enrolled',
-		    'Enroll in this course to record progress.');
-	END IF;
-	SELECT c.sequential OR m.requires_previous INTO v_lockable
+	SELECT c.sequential OR m.requires_previous AS lockable,
+	    p.time_spent, p.first_beat_at, p.last_beat_at,
+	    p.completed_at IS NOT NULL AS was_done,
+	    (SELECT count(*) FROM lessons k WHERE k.course_id = l.course_id)
+		AS lessons,
+	    (SELECT count(*) FROM lesson_progress d WHERE d.enrollment_id = e.id
+		AND d.completed_at IS NOT NULL) AS done
+	INTO v
 	FROM lessons l JOIN modules m ON m.id = l.module_id
 	JOIN courses c ON c.id = l.course_id
+	LEFT JOIN lesson_progress p ON p.enrollment_id = e.id
+	    AND p.lesson_id = l.id
 	WHERE l.id = p_lesson;
 	IF NOT FOUND THEN
 		PERFORM api.refuse(404, 'lesson_not_found', 'No such lesson.');
 	END IF;
-
-	IF v_lockable THEN
+	IF v.lockable THEN
 		v_lock := learning.lesson_lock(e.id, p_lesson);
 		IF v_lock IS NOT NULL THEN
 			RETURN ROW(403, jsonb_build_object('error', v_lock)
@@ -908,40 +944,40 @@ BEGIN
 		END IF;
 	END IF;
 
-	-- Only beats write progress rows, under the enrollment's lock.
-	SELECT * INTO lp FROM lesson_progress
-	WHERE enrollment_id = e.id AND lesson_id = p_lesson;
-	IF NOT FOUND THEN
-		INSERT INTO lesson_progress (enrollment_id, lesson_id)
-		VALUES (e.id, p_lesson) RETURNING * INTO lp;
-	END IF;
-
+	-- A first beat starts the lesson's clocks now: its credit is capped
+	-- by the slack alone.
 	v_credit := least(greatest(p_delta, 0),
-	    coalesce(extract(epoch FROM now() - lp.last_beat_at)::int, 0)
-		+ learning.beat_slack());
-	v_budget := extract(epoch FROM now() - lp.first_beat_at)::int
-	    + learning.beat_slack() - lp.time_spent;
-	v_credit := learning.clock_credit(p_uid,
-	    greatest(least(v_credit, v_budget), 0));
+	    coalesce(extract(epoch FROM now() - v.last_beat_at)::int, 0)
+		+ learning.beat_slack(),
+	    coalesce(extract(epoch FROM now() - v.first_beat_at)::int, 0)
+		+ learning.beat_slack() - coalesce(v.time_spent, 0));
+	v_credit := learning.clock_credit(p_uid, greatest(v_credit, 0));
 
-	UPDATE lesson_progress SET
-	    position = greatest(least(p_position, 1e9), 0),
-	    time_spent = time_spent + v_credit,
+	-- Only beats write progress rows, under the enrollment's lock.
+	INSERT INTO lesson_progress AS x (enrollment_id, lesson_id, position,
+	    time_spent, last_beat_at, completed_at)
+	VALUES (e.id, p_lesson, greatest(least(p_position, 1e9), 0), v_credit,
+	    now(), CASE WHEN p_completed THEN now() END)
+	ON CONFLICT (enrollment_id, lesson_id) DO UPDATE SET
+	    position = EXCLUDED.position,
+	    time_spent = x.time_spent + EXCLUDED.time_spent,
 	    last_beat_at = now(),
-	    completed_at = CASE WHEN p_completed
-		THEN coalesce(completed_at, now()) ELSE completed_at END,
+	    completed_at = coalesce(x.completed_at, EXCLUDED.completed_at),
 	    updated_at = now()
-	WHERE enrollment_id = e.id AND lesson_id = p_lesson
 	RETURNING * INTO lp;
 
-	UPDATE enrollments SET last_activity_at = now(),
-	    last_lesson_id = p_lesson
-	WHERE id = e.id
-	RETURNING * INTO e;
+	IF e.last_lesson_id IS DISTINCT FROM p_lesson OR
+	    e.last_activity_at IS NULL OR
+	    e.last_activity_at < now() - learning.activity_resolution() THEN
+		UPDATE enrollments SET last_lesson_id = p_lesson,
+		    last_activity_at = CASE WHEN last_activity_at IS NULL OR
+			last_activity_at < now() - learning.activity_resolution()
+			THEN now() ELSE last_activity_at END
+		WHERE id = e.id;
+	END IF;
 
 	-- learning.complete_if_done and learning.percent, without asking
 	-- an enrollment already completed again (the row is locked).
-	v_done := false;
 	IF lp.completed_at IS NOT NULL AND e.completed_at IS NULL THEN
 		v_done := learning.complete_if_done(e.id);
 	END IF;
@@ -950,13 +986,12 @@ BEGIN
 	END IF;
 	IF e.completed_at IS NOT NULL THEN
 		v_percent := 100;
+	ELSIF v.lessons = 0 THEN
+		v_percent := 0;
 	ELSE
-		SELECT CASE WHEN count(l.id) = 0 THEN 0 ELSE
-		    (100 * count(x.completed_at) / count(l.id))::int END
-		INTO v_percent
-		FROM lessons l LEFT JOIN lesson_progress x
-		    ON x.lesson_id = l.id AND x.enrollment_id = e.id
-		WHERE l.course_id = e.course_id;
+		v_percent := (100 * (v.done + CASE WHEN lp.completed_at IS NOT
+		    NULL AND NOT coalesce(v.was_done, false) THEN 1 ELSE 0 END)
+		    / v.lessons)::int;
 	END IF;
 
 	v_body := jsonb_build_object('lesson_id', p_lesson,

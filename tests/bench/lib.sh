@@ -142,10 +142,12 @@ cluster_stop() {
 bench_data() {
 	url=$(bench_url)
 	# BENCH_REUSE_DATA=1 keeps the last run's data (tuning sweeps only: the
-	# writes of earlier runs stay in it).
+	# writes of earlier runs stay in it), migrated to the code under test.
 	if [ "${BENCH_REUSE_DATA:-0}" = 1 ] &&
 	    psql "$url" -XAtc "SELECT count(*) FROM lesson_progress" >/dev/null 2>&1; then
 		log "reusing the data of the last run (BENCH_REUSE_DATA=1)"
+		DATABASE_URL=$url scripts/migrate >"$OUT/migrate.log" ||
+			{ cat "$OUT/migrate.log"; exit 1; }
 		return 0
 	fi
 	if [ -z "${DATABASE_URL:-}" ]; then
