@@ -573,7 +573,11 @@ $$;
  * learning.enrollment_json answers each, in one statement (issue 25: a
  * call of learning.percent and resume_lesson per enrollment, each a few
  * statements, ran at 0.25 of what the database can do). percent: 100 once
- * completed, else the share of the course's lessons completed; resume
+ * completed, else the share of the course's lessons completed, counted
+ * as the enrollment's completed progress rows over the course's lessons
+ * (an enrollment has progress rows only in its course's lessons: beats
+ * write them, and a lesson's removal takes its rows), two index range
+ * scans rather than a probe a lesson; resume
  * (published courses only): the last lesson touched if not completed,
  * else the first lesson not completed in reading order, else the first.
  */
@@ -591,11 +595,11 @@ BEGIN
 	    'last_activity_at', e.last_activity_at,
 	    'completed_at', e.completed_at,
 	    'percent', CASE WHEN e.completed_at IS NOT NULL THEN 100 ELSE
-		(SELECT CASE WHEN count(l.id) = 0 THEN 0 ELSE
-		    (100 * count(lp.completed_at) / count(l.id))::int END
-		FROM lessons l LEFT JOIN lesson_progress lp
-		    ON lp.lesson_id = l.id AND lp.enrollment_id = e.id
-		WHERE l.course_id = c.id) END,
+		coalesce((100 * (SELECT count(*) FROM lesson_progress lp
+		    WHERE lp.enrollment_id = e.id
+		      AND lp.completed_at IS NOT NULL)
+		/ nullif((SELECT count(*) FROM lessons l
+		    WHERE l.course_id = c.id), 0))::int, 0) END,
 	    'resume_lesson_id', CASE WHEN c.status = 'published' THEN
 		coalesce(
 		    (SELECT e.last_lesson_id FROM lesson_progress lp
@@ -677,11 +681,13 @@ $$;
  * course's outline (its entity tag) holds the course's title and language,
  * every module's key and title and every lesson's title and place, so
  * prev and next; the lesson's updated_at moves when an upload rewrites
- * its body, video or attachments (content.module_import).
+ * its body, video or attachments (content.module_import). STABLE, as
+ * extract() on a timestamptz is: declared IMMUTABLE it would not be
+ * inlined, and each call would parse and plan its body again.
  */
 CREATE OR REPLACE FUNCTION learning.lesson_version(p_etag text,
     p_updated_at timestamptz)
-RETURNS text LANGUAGE sql IMMUTABLE AS $$
+RETURNS text LANGUAGE sql STABLE AS $$
 	SELECT coalesce(p_etag, '') || ':'
 	    || floor(extract(epoch FROM p_updated_at) * 1000000)::bigint;
 $$;
