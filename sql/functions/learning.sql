@@ -982,9 +982,14 @@ BEGIN
 		WHERE id = e.id;
 	END IF;
 
-	-- learning.complete_if_done and learning.percent, without asking
-	-- an enrollment already completed again (the row is locked).
-	IF lp.completed_at IS NOT NULL AND e.completed_at IS NULL THEN
+	-- The lessons completed now, this one counted. Completion
+	-- (learning.complete_if_done, which also asks the required quizzes)
+	-- is asked only once every lesson is completed, and never of an
+	-- enrollment completed already (the row is locked).
+	v.done := v.done + CASE WHEN lp.completed_at IS NOT NULL AND
+	    NOT coalesce(v.was_done, false) THEN 1 ELSE 0 END;
+	IF lp.completed_at IS NOT NULL AND e.completed_at IS NULL AND
+	    v.done >= v.lessons THEN
 		v_done := learning.complete_if_done(e.id);
 	END IF;
 	IF v_done THEN
@@ -995,9 +1000,7 @@ BEGIN
 	ELSIF v.lessons = 0 THEN
 		v_percent := 0;
 	ELSE
-		v_percent := (100 * (v.done + CASE WHEN lp.completed_at IS NOT
-		    NULL AND NOT coalesce(v.was_done, false) THEN 1 ELSE 0 END)
-		    / v.lessons)::int;
+		v_percent := (100 * v.done / v.lessons)::int;
 	END IF;
 
 	v_body := jsonb_build_object('lesson_id', p_lesson,
