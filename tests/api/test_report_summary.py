@@ -203,6 +203,46 @@ def test_changes_reach_the_summary(world):
     ]
 
 
+def test_active_follows_the_activity(world):
+    """active_30d is kept by UTC day of last activity (report_active_daily)
+    and the day 30 days ago counted live: it stays equal to a count of the
+    rows through a first beat of the day, a second one, a learner who
+    leaves, an enrollment and a learner deleted. With dates, all live."""
+    db = world["db"]
+    d = courses.published_course(world["I"], title="Report course D")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ago = [datetime.timedelta(days=2), datetime.timedelta(days=29, hours=23),
+           datetime.timedelta(days=30, minutes=-5), datetime.timedelta(days=30, minutes=5),
+           datetime.timedelta(days=45), None, datetime.timedelta(0)]
+    users = [make_learner(db, "GB", "education") for _ in ago]
+    e = [enrol(db, u, d, "2026-01-05T10:00Z", active=None if a is None else now - a)
+         for u, a in zip(users, ago)]
+
+    def check(expected):
+        live = query(db, "SELECT count(*) FROM enrollments e JOIN courses c ON "
+                         "c.id = e.course_id WHERE c.slug = %s AND e.left_at IS NULL AND "
+                         "e.last_activity_at >= now() - interval '30 days'", d)[0][0]
+        for params in ({"course": d}, {"course": d, "from": "2026-01-01"}):
+            r = world["I"].get(BASE, params=params)
+            assert r.status_code == 200, r.text
+            assert r.json()["courses"][0]["active_30d"] == live == expected, params
+
+    check(4)
+    beat = "UPDATE enrollments SET last_activity_at = now() WHERE id = %s"
+    query(db, beat, e[4])               # 45 days ago: its first beat today
+    check(5)
+    query(db, beat, e[6])               # active today already
+    check(5)
+    query(db, "UPDATE enrollments SET left_at = now() WHERE id = %s", e[0])
+    check(4)
+    query(db, "DELETE FROM enrollments WHERE id = %s", e[1])
+    check(3)
+    query(db, "DELETE FROM users WHERE id = %s", users[2])
+    check(2)
+    query(db, beat, e[3])               # just outside the 30 days until now
+    check(3)
+
+
 # The rows of each rollup that hold something: what a rebuild makes.
 ROLLUPS = {
     "report_daily": "SELECT course_id, day, enrolled, completed, score_sum::numeric(20,4), "
@@ -213,6 +253,7 @@ ROLLUPS = {
     "report_daily_profession": "SELECT * FROM report_daily_profession "
                                "WHERE enrolled <> 0 OR completed <> 0",
     "report_daily_completions": "SELECT * FROM report_daily_completions WHERE n <> 0",
+    "report_active_daily": "SELECT * FROM report_active_daily WHERE n <> 0",
 }
 
 
