@@ -148,26 +148,33 @@ lesson_send(struct http_request *req, const struct lesson_head *h,
     const char *progress)
 {
 	struct kore_buf	tail;
-	u_int8_t	*body;
+	u_int8_t	*gzbody;
+	char		*body;
 	size_t		len;
 	int		gz, ok;
 
 	kore_buf_init(&tail, 128);
 	kore_buf_appendf(&tail, ", \"progress\" : %s}", progress);
 	gz = h->len >= GZIP_MIN_BYTES && accepts_gzip(req);
+	gzbody = NULL;
+	body = NULL;
 	if (gz)
 		ok = lesson_cache_gzip(h, (const char *)tail.data, tail.offset,
-		    &body, &len);
+		    &gzbody, &len);
 	else
 		ok = lesson_cache_text(h, (const char *)tail.data, tail.offset,
-		    (char **)&body, &len);
+		    &body, &len);
 	kore_buf_cleanup(&tail);
 	if (!ok) {
 		reply_error(req, 500, "internal_error",
 		    "The server could not build its answer.", NULL);
 		return;
 	}
-	reply_json_encoded(req, 200, gz ? "gzip" : NULL, body, len);
+	if (gz)
+		reply_json_encoded(req, 200, "gzip", gzbody, len);
+	else
+		reply_json_encoded(req, 200, NULL, body, len);
+	free(gzbody);
 	free(body);
 }
 
