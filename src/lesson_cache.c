@@ -21,11 +21,14 @@
 #define GZIP_TRAILER_LEN	8
 
 static struct lesson_head	lesson_slots[LESSON_CACHE_SLOTS];
+static struct lesson_head	lesson_aside;	/* over the budget */
+static size_t			lesson_bytes;
 static z_stream			tail_zs;
 static int			tail_zs_ready;
 
 static struct lesson_head	*lesson_slot(const char *);
 static void			 lesson_head_free(struct lesson_head *);
+static size_t			 lesson_head_size(const struct lesson_head *);
 static int			 head_gzip(struct lesson_head *);
 static size_t			 tail_deflate(const char *, size_t, uint8_t *,
 				    size_t);
@@ -72,7 +75,11 @@ lesson_cache_put(const char *lesson, const char *version, const char *text)
 		return (NULL);
 
 	h = lesson_slot(lesson);
+	lesson_bytes -= lesson_head_size(h);
 	lesson_head_free(h);
+	lesson_head_free(&lesson_aside);
+	if (lesson_bytes + 2 * len > LESSON_CACHE_BUDGET)
+		h = &lesson_aside;
 	memcpy(h->lesson, lesson, LESSON_ID_LEN + 1);
 	h->len = len - 1;
 	h->version = strdup(version);
@@ -81,7 +88,15 @@ lesson_cache_put(const char *lesson, const char *version, const char *text)
 		lesson_head_free(h);
 		return (NULL);
 	}
+	if (h != &lesson_aside)
+		lesson_bytes += lesson_head_size(h);
 	return (h);
+}
+
+size_t
+lesson_cache_bytes(void)
+{
+	return (lesson_bytes);
 }
 
 int
@@ -149,6 +164,8 @@ lesson_cache_clear(void)
 
 	for (i = 0; i < LESSON_CACHE_SLOTS; i++)
 		lesson_head_free(&lesson_slots[i]);
+	lesson_head_free(&lesson_aside);
+	lesson_bytes = 0;
 }
 
 /* The head's gzip header and deflate stream, sync-flushed, and its crc. */
@@ -195,6 +212,15 @@ tail_deflate(const char *tail, size_t taillen, uint8_t *out, size_t cap)
 	if (deflate(&tail_zs, Z_FINISH) != Z_STREAM_END)
 		return (0);
 	return (tail_zs.total_out);
+}
+
+/* What a kept head counts against the budget; 0 for an empty slot. */
+static size_t
+lesson_head_size(const struct lesson_head *h)
+{
+	if (h->text == NULL)
+		return (0);
+	return (h->len + h->gzlen + strlen(h->version));
 }
 
 static void

@@ -17,6 +17,12 @@
 #include <stdint.h>
 
 #define LESSON_CACHE_SLOTS	1024
+/*
+ * The bytes of heads a worker keeps at most (text and gzip). A head that
+ * would go over it is kept aside until the next put only: its lesson is
+ * then answered from a fresh head on every read, as if not kept.
+ */
+#define LESSON_CACHE_BUDGET	(64 * 1024 * 1024)
 
 struct lesson_head {
 	char		lesson[37];
@@ -36,7 +42,8 @@ const struct lesson_head *lesson_cache_get(const char *, const char *);
 
 /*
  * Keeps a head, a JSON object's text, for (lesson, version). Returns the
- * kept head, or NULL when the text is no object or memory ran out.
+ * head, valid until the next put, or NULL when the text is no object or
+ * memory ran out.
  */
 const struct lesson_head *lesson_cache_put(const char *, const char *,
 		    const char *);
@@ -51,6 +58,9 @@ int		 lesson_cache_text(const struct lesson_head *, const char *,
 		    size_t, char **, size_t *);
 int		 lesson_cache_gzip(const struct lesson_head *, const char *,
 		    size_t, uint8_t **, size_t *);
+
+/* The bytes kept (tests). */
+size_t		 lesson_cache_bytes(void);
 
 /* Forgets everything (tests). */
 void		 lesson_cache_clear(void);
