@@ -693,6 +693,19 @@ RETURNS text LANGUAGE sql STABLE AS $$
 $$;
 
 /*
+ * A reader's progress in a lesson as the lesson's answer holds it, or NULL
+ * for none (a row of the null side of an outer join). A one-expression SQL
+ * function, STABLE as json_build_object is: PostgreSQL inlines it.
+ */
+CREATE OR REPLACE FUNCTION learning.lesson_progress_json(p lesson_progress)
+RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN p.enrollment_id IS NOT NULL THEN json_build_object(
+	    'status', CASE WHEN p.completed_at IS NOT NULL THEN 'completed'
+		ELSE 'in_progress' END,
+	    'position', p.position, 'time_spent', p.time_spent)::text END;
+$$;
+
+/*
  * A lesson for its reader, the slow and rare way: for staff, a learner
  * not enrolled, a course not published, a session ended or a lesson
  * unknown, when api.lesson_read answers status 0 or nothing. The rules
@@ -713,13 +726,9 @@ BEGIN
 	    c.sequential OR m.requires_previous AS lockable,
 	    e.id AS enrollment_id,
 	    learning.lesson_version(c.outline_etag, l.updated_at) AS version,
-	    (SELECT json_build_object(
-		'status', CASE WHEN lp.completed_at IS NOT NULL THEN 'completed'
-		    ELSE 'in_progress' END,
-		'position', lp.position, 'time_spent', lp.time_spent)
-		FROM lesson_progress lp
-		WHERE lp.enrollment_id = e.id
-		  AND lp.lesson_id = l.id)::text AS progress
+	    (SELECT learning.lesson_progress_json(lp) FROM lesson_progress lp
+		WHERE lp.enrollment_id = e.id AND lp.lesson_id = l.id)
+		AS progress
 	INTO v
 	FROM auth.live_role(p_uid, p_sid) u
 	LEFT JOIN lessons l ON l.id = p_lesson
@@ -785,11 +794,7 @@ LANGUAGE sql STABLE AS $$
 		    k.lock,
 		    learning.lesson_version(c.outline_etag, l.updated_at)
 			AS version,
-		    CASE WHEN lp.enrollment_id IS NOT NULL THEN json_build_object(
-			'status', CASE WHEN lp.completed_at IS NOT NULL
-			    THEN 'completed' ELSE 'in_progress' END,
-			'position', lp.position,
-			'time_spent', lp.time_spent)::text END AS progress
+		    learning.lesson_progress_json(lp) AS progress
 		FROM auth.live_role(p_uid, p_sid) u
 		LEFT JOIN lessons l ON l.id = p_lesson
 		LEFT JOIN modules m ON m.id = l.module_id
